@@ -1,0 +1,110 @@
+//! The basic GAN: two stacks of Dense + LeakyReLU layers.
+
+use super::LEAKY_SLOPE;
+use crate::data::idx::{IMAGE_PIXELS, IMAGE_SIDE};
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::{leaky_relu, sigmoid};
+
+/// Shape of the generator: noise in, one 28x28 image out.
+#[derive(Config, Debug)]
+pub struct GeneratorConfig {
+    /// Length of the input noise vector.
+    #[config(default = 100)]
+    pub noise_dim: usize,
+    /// Widths of the hidden Dense + LeakyReLU layers, from the noise side.
+    #[config(default = "vec![256, 512, 1024]")]
+    pub hidden: Vec<usize>,
+}
+
+/// Maps noise vectors to images: Dense + LeakyReLU(0.2) layers, then Dense to 784 and sigmoid.
+#[derive(Module, Debug)]
+pub struct Generator {
+    hidden: Vec<Linear>,
+    output: Linear,
+}
+
+impl GeneratorConfig {
+    /// Builds a generator with fresh random weights on `device`.
+    pub fn init(&self, device: &Device) -> Generator {
+        let widths: Vec<usize> = std::iter::once(self.noise_dim)
+            .chain(self.hidden.iter().copied())
+            .collect();
+        let hidden = widths
+            .windows(2)
+            .map(|pair| LinearConfig::new(pair[0], pair[1]).init(device))
+            .collect();
+        let last = *widths.last().unwrap_or(&self.noise_dim);
+        Generator {
+            hidden,
+            output: LinearConfig::new(last, IMAGE_PIXELS).init(device),
+        }
+    }
+}
+
+impl Generator {
+    /// Turns `[batch, noise_dim]` noise into `[batch, 784]` pixel values in 0..1.
+    pub fn forward(&self, noise: Tensor<2>) -> Tensor<2> {
+        let mut x = noise;
+        for layer in &self.hidden {
+            x = leaky_relu(layer.forward(x), LEAKY_SLOPE); // [batch, width]
+        }
+        sigmoid(self.output.forward(x)) // [batch, 784]
+    }
+
+    /// The same as [`Self::forward`], shaped as images: `[batch, 28, 28]`.
+    pub fn images(&self, noise: Tensor<2>) -> Tensor<3> {
+        let [batch, _] = noise.dims();
+        self.forward(noise).reshape([batch, IMAGE_SIDE, IMAGE_SIDE])
+    }
+}
+
+/// Shape of the discriminator: one image in, one probability out.
+#[derive(Config, Debug)]
+pub struct DiscriminatorConfig {
+    /// Widths of the hidden Dense + LeakyReLU layers, from the image side.
+    #[config(default = "vec![1024, 512, 256]")]
+    pub hidden: Vec<usize>,
+}
+
+/// Scores images: Dense + LeakyReLU(0.2) layers, then Dense to 1 and sigmoid.
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    hidden: Vec<Linear>,
+    output: Linear,
+}
+
+impl DiscriminatorConfig {
+    /// Builds a discriminator with fresh random weights on `device`.
+    pub fn init(&self, device: &Device) -> Discriminator {
+        let widths: Vec<usize> = std::iter::once(IMAGE_PIXELS)
+            .chain(self.hidden.iter().copied())
+            .collect();
+        let hidden = widths
+            .windows(2)
+            .map(|pair| LinearConfig::new(pair[0], pair[1]).init(device))
+            .collect();
+        let last = *widths.last().unwrap_or(&IMAGE_PIXELS);
+        Discriminator {
+            hidden,
+            output: LinearConfig::new(last, 1).init(device),
+        }
+    }
+}
+
+impl Discriminator {
+    /// The score before the sigmoid, `[batch, 1]`. Training feeds this to binary cross-entropy
+    /// on logits, which is the same loss as on the probability but cannot overflow to infinity.
+    pub fn logits(&self, images: Tensor<2>) -> Tensor<2> {
+        let mut x = images; // [batch, 784]
+        for layer in &self.hidden {
+            x = leaky_relu(layer.forward(x), LEAKY_SLOPE); // [batch, width]
+        }
+        self.output.forward(x) // [batch, 1]
+    }
+
+    /// The probability that each of `[batch, 784]` images is real, `[batch, 1]`.
+    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        sigmoid(self.logits(images))
+    }
+}

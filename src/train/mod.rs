@@ -1,0 +1,61 @@
+//! The training loops: the GAN's alternating updates and the classifier's, each advancing a
+//! chunk of steps at a time and reporting what happened as events.
+
+mod classifier;
+mod events;
+mod gan;
+
+pub use classifier::{ClassifierTrainConfig, ClassifierTrainer, accuracy};
+pub use events::{ClassifierEvent, EpochSummary, StepStats, TrainEvent};
+pub use gan::{FINAL_IMAGES, GRID_SAMPLES, GanTrainer, JUDGE_SAMPLE};
+
+use crate::config::ConfigError;
+use burn::prelude::*;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Why training stopped early.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// A setting is impossible.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A loss became infinite or not a number; the weights were rolled back.
+    #[error("training diverged at epoch {epoch}, step {step}: {what} became {value}; the weights from the end of epoch {kept_epoch} were kept (try a smaller learning rate)")]
+    NonFinite {
+        /// Epoch of the bad step.
+        epoch: usize,
+        /// Step within that epoch.
+        step: usize,
+        /// Which figure went bad.
+        what: &'static str,
+        /// Its value.
+        value: f32,
+        /// The epoch whose weights are kept (0: the initial weights).
+        kept_epoch: usize,
+    },
+    /// The device failed to return results (for example a GPU that was lost).
+    #[error("the compute device failed while reading results: {0}")]
+    Device(String),
+}
+
+/// Reads a tensor's values back to the host. Asynchronous, because a WebGPU read in the
+/// browser can only be awaited; on the CPU backends it completes at once.
+pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, TrainError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|error| TrainError::Device(format!("{error:?}")))?;
+    data.convert::<f32>()
+        .into_vec::<f32>()
+        .map_err(|error| TrainError::Device(format!("{error:?}")))
+}
+
+/// A `[count, noise_dim]` batch of standard normal noise drawn from `rng`. The noise comes from
+/// the host so that the same seed gives the same noise on every backend.
+pub fn noise_tensor(rng: &mut StdRng, count: usize, noise_dim: usize, device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = (0..count * noise_dim)
+        .map(|_| StandardNormal.sample(rng))
+        .collect();
+    Tensor::from_data(TensorData::new(values, [count, noise_dim]), device)
+}

@@ -1,0 +1,71 @@
+//! Shapes and ranges of the three networks, and the classifier's saved weights.
+
+use burn::prelude::*;
+use webgan::model::{ClassifierConfig, DiscriminatorConfig, GeneratorConfig};
+
+fn values(tensor: Tensor<2>) -> Vec<f32> {
+    tensor.into_data().convert::<f32>().into_vec::<f32>().unwrap()
+}
+
+#[test]
+fn generator_maps_noise_to_28x28_images_in_0_1() {
+    let device = Device::flex();
+    let generator = GeneratorConfig::new().init(&device);
+    let noise = Tensor::<2>::random([3, 100], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    assert_eq!(generator.images(noise.clone()).dims(), [3, 28, 28]);
+    let pixels = values(generator.forward(noise));
+    assert_eq!(pixels.len(), 3 * 784);
+    assert!(pixels.iter().all(|p| (0.0..=1.0).contains(p)));
+}
+
+#[test]
+fn generator_takes_the_configured_noise_dimension_and_widths() {
+    let device = Device::flex();
+    let generator = GeneratorConfig::new()
+        .with_noise_dim(16)
+        .with_hidden(vec![32, 64])
+        .init(&device);
+    let output = generator.forward(Tensor::<2>::zeros([2, 16], &device));
+    assert_eq!(output.dims(), [2, 784]);
+    // 16*32+32 + 32*64+64 + 64*784+784 weights and biases.
+    assert_eq!(generator.num_params(), 16 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784);
+}
+
+#[test]
+fn discriminator_gives_one_probability_per_image() {
+    let device = Device::flex();
+    let discriminator = DiscriminatorConfig::new().init(&device);
+    let images = Tensor::<2>::random([5, 784], burn::tensor::Distribution::Default, &device);
+    let probabilities = discriminator.forward(images.clone());
+    assert_eq!(probabilities.dims(), [5, 1]);
+    assert!(values(probabilities).iter().all(|p| (0.0..=1.0).contains(p)));
+    assert_eq!(discriminator.logits(images).dims(), [5, 1]);
+}
+
+#[test]
+fn classifier_scores_ten_labels_and_exposes_its_features() {
+    let device = Device::flex();
+    let config = ClassifierConfig::new();
+    let classifier = config.init(&device);
+    let images = Tensor::<2>::random([4, 784], burn::tensor::Distribution::Default, &device);
+    assert_eq!(classifier.forward(images.clone()).dims(), [4, 10]);
+    assert_eq!(classifier.features(images).dims(), [4, config.features]);
+}
+
+#[test]
+fn classifier_weights_survive_a_round_trip_and_corruption_is_an_error() {
+    let device = Device::flex();
+    let config = ClassifierConfig::new();
+    let classifier = config.init(&device);
+    let images = Tensor::<2>::random([2, 784], burn::tensor::Distribution::Default, &device);
+    let before = values(classifier.forward(images.clone()));
+
+    let bytes = classifier.to_bytes().unwrap();
+    let loaded = config.load(&bytes, &device).unwrap();
+    assert_eq!(values(loaded.forward(images)), before);
+
+    let error = config.load(&bytes[..bytes.len() / 3], &device).unwrap_err();
+    assert!(error.to_string().contains("classifier weights"), "{error}");
+    let other_shape = ClassifierConfig::new().with_features(64);
+    assert!(other_shape.load(&bytes, &device).is_err());
+}

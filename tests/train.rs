@@ -1,0 +1,215 @@
+//! The GAN and classifier loops on small made-up data: events, learning, seeding, failures.
+
+mod common;
+
+use burn::prelude::*;
+use common::{synthetic_dataset, synthetic_split};
+use webgan::config::{DatasetName, TrainConfig};
+use webgan::eval::Judge;
+use webgan::train::{
+    ClassifierEvent, ClassifierTrainConfig, ClassifierTrainer, GanTrainer, StepStats, TrainError,
+    TrainEvent, accuracy,
+};
+
+fn small_config() -> TrainConfig {
+    TrainConfig {
+        epochs: 2,
+        batch_size: 32,
+        noise_dim: 16,
+        learning_rate: 0.0002,
+        save_interval: 1,
+        seed: 5,
+        train_limit: None,
+        ..TrainConfig::default()
+    }
+}
+
+/// Runs a trainer to the end, in chunks of `chunk` steps, collecting its events.
+fn run(trainer: &mut GanTrainer, chunk: usize) -> Result<Vec<TrainEvent>, TrainError> {
+    let mut events = Vec::new();
+    while !pollster::block_on(trainer.advance(chunk, &mut |event| events.push(event)))? {}
+    Ok(events)
+}
+
+fn steps(events: &[TrainEvent]) -> Vec<StepStats> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            TrainEvent::Step(stats) => Some(*stats),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_reports_steps_epochs_grids_and_final_images_in_order() {
+    let data = synthetic_split(160, 3);
+    let mut trainer = GanTrainer::new(small_config(), &data, &Device::flex()).unwrap();
+    assert_eq!(trainer.steps_per_epoch(), 5);
+    let events = run(&mut trainer, 3).unwrap();
+
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|event| match event {
+            TrainEvent::Step(_) => "step",
+            TrainEvent::Epoch(_) => "epoch",
+            TrainEvent::Grid { .. } => "grid",
+            TrainEvent::FinalImages { .. } => "final",
+            TrainEvent::Verdict(_) => "verdict",
+        })
+        .collect();
+    let mut expected = vec!["step"; 5];
+    expected.extend(["epoch", "grid"]);
+    expected.extend(vec!["step"; 5]);
+    expected.extend(["epoch", "grid", "final"]);
+    assert_eq!(kinds, expected);
+
+    let stats = steps(&events);
+    assert_eq!(stats.iter().map(|s| s.global_step).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
+    assert!(stats.iter().all(|s| s.d_loss.is_finite() && s.g_loss.is_finite()));
+    for event in &events {
+        match event {
+            TrainEvent::Grid { grid, .. } => {
+                assert_eq!((grid.width, grid.height), (152, 152));
+                let lit = grid.pixels.iter().filter(|&&p| p > 0).count();
+                assert!(lit > 1000, "the grid has drawn samples");
+            }
+            TrainEvent::FinalImages { images } => {
+                assert_eq!(images.len(), 100);
+                assert!(images.iter().all(|image| image.pixels.len() == 784));
+            }
+            _ => {}
+        }
+    }
+    assert!(trainer.is_done());
+    assert_eq!(trainer.history().len(), 2);
+}
+
+#[test]
+fn the_discriminator_learns_to_tell_real_from_fake() {
+    let data = synthetic_split(640, 4);
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: 32,
+        learning_rate: 0.001,
+        ..small_config()
+    };
+    let mut trainer = GanTrainer::new(config, &data, &Device::flex()).unwrap();
+    let stats = steps(&run(&mut trainer, 64).unwrap());
+    let first = stats.first().unwrap();
+    let last = stats.last().unwrap();
+    assert!(first.d_loss != last.d_loss && first.g_loss != last.g_loss);
+    assert!(last.d_loss < first.d_loss, "D loss {} -> {}", first.d_loss, last.d_loss);
+    assert!(
+        last.d_real > last.d_fake + 0.2,
+        "D(x) {} should clearly exceed D(G(z)) {}",
+        last.d_real,
+        last.d_fake
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_numbers_and_another_seed_does_not() {
+    let data = synthetic_split(96, 5);
+    let losses = |seed: u64, chunk: usize| {
+        let config = TrainConfig { seed, ..small_config() };
+        let mut trainer = GanTrainer::new(config, &data, &Device::flex()).unwrap();
+        steps(&run(&mut trainer, chunk).unwrap())
+            .iter()
+            .map(|s| (s.d_loss, s.g_loss, s.d_real, s.d_fake))
+            .collect::<Vec<_>>()
+    };
+    let first = losses(11, 2);
+    assert_eq!(first, losses(11, 5), "chunking must not change the numbers");
+    assert_ne!(first, losses(12, 2));
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_weights() {
+    let data = synthetic_split(64, 6);
+    let config = TrainConfig {
+        epochs: 3,
+        learning_rate: 1e30,
+        ..small_config()
+    };
+    let mut trainer = GanTrainer::new(config, &data, &Device::flex()).unwrap();
+    let error = run(&mut trainer, 4).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, TrainError::NonFinite { .. }), "{message}");
+    assert!(message.contains("smaller learning rate"), "{message}");
+    assert!(trainer.is_done());
+    let device = Device::flex();
+    let pixels = trainer
+        .generator()
+        .forward(Tensor::<2>::zeros([2, 16], &device))
+        .into_data()
+        .convert::<f32>()
+        .into_vec::<f32>()
+        .unwrap();
+    assert!(pixels.iter().all(|p| p.is_finite()), "the kept generator still works");
+}
+
+#[test]
+fn impossible_settings_are_refused_before_training() {
+    let data = synthetic_split(50, 7);
+    let config = TrainConfig { batch_size: 64, ..small_config() };
+    let error = GanTrainer::new(config, &data, &Device::flex()).err().unwrap();
+    assert!(error.to_string().contains("larger than the 50 training images"), "{error}");
+}
+
+#[test]
+fn the_classifier_learns_and_the_judge_gives_a_verdict() {
+    let dataset = synthetic_dataset(1000, 200);
+    let device = Device::flex();
+    let config = ClassifierTrainConfig {
+        epochs: 2,
+        batch_size: 50,
+        report_every: 10,
+        ..ClassifierTrainConfig::default()
+    };
+    let mut trainer =
+        ClassifierTrainer::new(config, DatasetName::Mnist, &dataset.train, &device).unwrap();
+    let mut events = Vec::new();
+    while !pollster::block_on(trainer.advance(7, &mut |event| events.push(event))).unwrap() {}
+    let losses: Vec<f32> = events
+        .iter()
+        .filter_map(|event| match event {
+            ClassifierEvent::Progress { loss, .. } => Some(*loss),
+            ClassifierEvent::Done { .. } => None,
+        })
+        .collect();
+    assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
+    let classifier = trainer.classifier();
+    let test_accuracy = pollster::block_on(accuracy(&classifier, &dataset.test, &device)).unwrap();
+    assert!(test_accuracy > 0.9, "accuracy {test_accuracy}");
+
+    let judge = pollster::block_on(Judge::new(
+        classifier,
+        DatasetName::Mnist,
+        &dataset.train,
+        &dataset.test,
+        300,
+        &device,
+    ))
+    .unwrap();
+    let reference = judge.reference().clone();
+    assert!((reference.test_accuracy - f64::from(test_accuracy)).abs() < 1e-6);
+    assert!(reference.inception_score > 5.0, "{reference:?}");
+
+    let config = TrainConfig { epochs: 1, ..small_config() };
+    let mut gan = GanTrainer::new(config, &dataset.train, &device).unwrap().with_judge(judge);
+    let events = run(&mut gan, 50).unwrap();
+    let verdict = events
+        .iter()
+        .find_map(|event| match event {
+            TrainEvent::Verdict(verdict) => Some(verdict.clone()),
+            _ => None,
+        })
+        .expect("a run with a judge ends with a verdict");
+    assert_eq!(verdict.labels.len(), 100);
+    assert_eq!(verdict.distribution.iter().sum::<usize>(), 100);
+    assert_eq!(verdict.sample_size, 300);
+    assert!(verdict.inception_score >= 1.0 && verdict.inception_score <= 10.0);
+    assert!(verdict.frechet_distance > reference.frechet_distance, "{verdict:?}");
+    assert!(verdict.entropy <= verdict.max_entropy);
+}
