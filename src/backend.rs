@@ -18,7 +18,10 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The CPU backend used when the user asks for "cpu".
+    /// The CPU backend used when the user asks for "cpu". Measured natively on one x86-64
+    /// core at batch 128: a GAN step takes about 118 ms on flex against 88 ms on ndarray, but
+    /// a classifier step (convolutions) about 68 ms on flex against 1,240 ms on ndarray, so
+    /// flex is the one that keeps the whole experiment practical.
     pub const DEFAULT_CPU: Backend = Backend::Flex;
 
     /// The name used on the command line and on the page.
@@ -40,6 +43,9 @@ impl Backend {
     pub fn cpu_device(self) -> Option<Device> {
         match self {
             Backend::Flex => Some(Device::flex()),
+            // Burn marks ndarray as superseded by flex; it stays selectable so that the two CPU
+            // backends can be compared.
+            #[allow(deprecated)]
             Backend::Ndarray => Some(Device::ndarray()),
             Backend::Wgpu => None,
         }

@@ -39,9 +39,9 @@ fn data_dir_linking_real_mnist(root: &Path) -> std::path::PathBuf {
 
 #[test]
 fn train_writes_the_labs_folders_and_a_summary() {
-    let root = tempfile::tempdir().unwrap();
-    let data = data_dir_linking_real_mnist(root.path());
-    let out = root.path().join("run");
+    let root = common::scratch_dir("folders");
+    let data = data_dir_linking_real_mnist(&root);
+    let out = root.join("run");
     let output = webgan(&[
         "train", "--epochs", "2", "--batch-size", "64", "--limit", "640", "--save-interval", "1",
         "--classifier-epochs", "1", "--out", out.to_str().unwrap(), "--data-dir",
@@ -82,11 +82,11 @@ fn train_writes_the_labs_folders_and_a_summary() {
 
 #[test]
 fn impossible_settings_get_one_clear_line() {
-    let root = tempfile::tempdir().unwrap();
-    let out = root.path().join("run");
+    let root = common::scratch_dir("settings");
+    let out = root.join("run");
     for (args, expected) in [
         (vec!["--batch-size", "0"], "batch size must be at least 1"),
-        (vec!["--lr", "-1"], "learning rate must be a positive finite number"),
+        (vec!["--lr=-1"], "learning rate must be a positive finite number"),
         (vec!["--save-interval", "0"], "save interval must be at least 1"),
         (vec!["--noise-dim", "0"], "noise dimension must be at least 1"),
     ] {
@@ -103,15 +103,15 @@ fn impossible_settings_get_one_clear_line() {
 
 #[test]
 fn missing_or_corrupt_data_is_named() {
-    let root = tempfile::tempdir().unwrap();
-    let out = root.path().join("run");
-    let empty = root.path().join("empty");
+    let root = common::scratch_dir("bad-data");
+    let out = root.join("run");
+    let empty = root.join("empty");
     let output = webgan(&["train", "--out", out.to_str().unwrap(), "--data-dir", empty.to_str().unwrap()]);
     let log = text(&output);
     assert!(!output.status.success());
     assert!(log.contains("train-images-idx3-ubyte") && log.contains("./build.sh data"), "{log}");
 
-    let data = data_dir_linking_real_mnist(root.path());
+    let data = data_dir_linking_real_mnist(&root);
     let labels = data.join("mnist/t10k-labels-idx1-ubyte.gz");
     std::fs::remove_file(&labels).unwrap();
     std::fs::write(&labels, b"\x1f\x8b\x08\x00garbage").unwrap();

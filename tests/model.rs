@@ -4,7 +4,7 @@ use burn::prelude::*;
 use webgan::model::{ClassifierConfig, DiscriminatorConfig, GeneratorConfig};
 
 fn values(tensor: Tensor<2>) -> Vec<f32> {
-    tensor.into_data().convert::<f32>().into_vec::<f32>().unwrap()
+    tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
 }
 
 #[test]

@@ -227,7 +227,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Visits a split in a fresh random order every epoch, one full batch at a time.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct BatchOrder {
     order: Vec<usize>,
     batch_size: usize,

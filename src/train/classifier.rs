@@ -5,7 +5,6 @@ use super::{ClassifierEvent, TrainError, read_floats};
 use crate::config::{ConfigError, DatasetName};
 use crate::data::{BatchOrder, Split};
 use crate::model::{Classifier, ClassifierConfig};
-use burn::module::AutodiffModule;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;

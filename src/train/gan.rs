@@ -7,7 +7,6 @@ use crate::data::{BatchOrder, Split};
 use crate::eval::Judge;
 use crate::image::{GreyImage, to_bytes};
 use crate::model::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig};
-use burn::module::AutodiffModule;
 use burn::nn::loss::{BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;

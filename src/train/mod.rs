@@ -47,7 +47,7 @@ pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, 
         .await
         .map_err(|error| TrainError::Device(format!("{error:?}")))?;
     data.convert::<f32>()
-        .into_vec::<f32>()
+        .try_into_vec::<f32>()
         .map_err(|error| TrainError::Device(format!("{error:?}")))
 }
 

@@ -94,3 +94,12 @@ pub fn real_dataset(dataset: DatasetName) -> Dataset {
     let files = webgan::data::FILE_NAMES.map(read);
     Dataset::from_published(dataset, &as_files(&files)).expect("the published data loads")
 }
+
+/// An empty folder of its own under Cargo's scratch space for integration tests.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("webgan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -177,7 +178,7 @@ fn train(args: TrainArgs) -> CliResult<()> {
     let progress = progress_bar(trainer.total_steps() as u64, "GAN");
     let mut epochs: Vec<EpochLine> = Vec::new();
     let mut verdict: Option<Verdict> = None;
-    let mut write_error: Option<String> = None;
+    let write_error: RefCell<Option<String>> = RefCell::new(None);
     let mut epoch_started = Instant::now();
     let mut sink = |event: TrainEvent| match event {
         TrainEvent::Step(stats) => {
@@ -204,14 +205,14 @@ fn train(args: TrainArgs) -> CliResult<()> {
         TrainEvent::Grid { epoch, grid } => {
             let path = samples_dir.join(format!("epoch_{epoch:03}.png"));
             if let Err(error) = std::fs::write(&path, grid.to_png()) {
-                write_error = Some(format!("cannot write {}: {error}", path.display()));
+                *write_error.borrow_mut() = Some(format!("cannot write {}: {error}", path.display()));
             }
         }
         TrainEvent::FinalImages { images } => {
             for (index, image) in images.iter().enumerate() {
                 let path = finals_dir.join(format!("image_{index:03}.png"));
                 if let Err(error) = std::fs::write(&path, image.to_png()) {
-                    write_error = Some(format!("cannot write {}: {error}", path.display()));
+                    *write_error.borrow_mut() = Some(format!("cannot write {}: {error}", path.display()));
                 }
             }
         }
@@ -228,12 +229,12 @@ fn train(args: TrainArgs) -> CliResult<()> {
                 break;
             }
         }
-        if write_error.is_some() {
+        if write_error.borrow().is_some() {
             break;
         }
     }
     progress.finish_and_clear();
-    let error = error.or(write_error);
+    let error = error.or(write_error.into_inner());
 
     if let Some(verdict) = &verdict {
         print_verdict(verdict);
