@@ -189,7 +189,8 @@ impl TrainConfig {
 
     /// How many of `examples` training images the run uses.
     pub fn examples_used(&self, examples: usize) -> usize {
-        self.train_limit.map_or(examples, |limit| limit.min(examples))
+        self.train_limit
+            .map_or(examples, |limit| limit.min(examples))
     }
 
     /// Training steps in one epoch: full batches only, so every step sees `batch_size` images.

@@ -194,9 +194,11 @@ impl Judge {
     ) -> Result<Self, TrainError> {
         let classifier = classifier.valid();
         let indices: Vec<usize> = (0..test.len()).collect();
-        let judged = judge_images(&classifier, |range| {
-            test.images_tensor(&indices[range], device)
-        }, test.len())
+        let judged = judge_images(
+            &classifier,
+            |range| test.images_tensor(&indices[range], device),
+            test.len(),
+        )
         .await?;
         let correct = judged
             .labels
@@ -209,9 +211,11 @@ impl Judge {
 
         let sample_size = sample_size.clamp(2, train.len().max(2));
         let train_indices: Vec<usize> = (0..sample_size.min(train.len())).collect();
-        let train_judged = judge_images(&classifier, |range| {
-            train.images_tensor(&train_indices[range], device)
-        }, train_indices.len())
+        let train_judged = judge_images(
+            &classifier,
+            |range| train.images_tensor(&train_indices[range], device),
+            train_indices.len(),
+        )
         .await?;
         let reference = Reference {
             inception_score: inception_score(&judged.probabilities),
@@ -251,16 +255,20 @@ impl Judge {
             labels: vec![0; count],
         };
         let indices: Vec<usize> = (0..count).collect();
-        let judged_finals = judge_images(&self.classifier, |range| {
-            finals.images_tensor(&indices[range], device)
-        }, count)
+        let judged_finals = judge_images(
+            &self.classifier,
+            |range| finals.images_tensor(&indices[range], device),
+            count,
+        )
         .await?;
 
         let mut rng = StdRng::seed_from_u64(seed);
         let generator = generator.valid();
-        let sample = judge_images(&self.classifier, |range| {
-            generator.forward(noise_tensor(&mut rng, range.len(), noise_dim, device))
-        }, self.sample_size)
+        let sample = judge_images(
+            &self.classifier,
+            |range| generator.forward(noise_tensor(&mut rng, range.len(), noise_dim, device)),
+            self.sample_size,
+        )
         .await?;
 
         let distribution = label_distribution(&judged_finals.labels);
@@ -306,13 +314,16 @@ async fn judge_images(
         let probabilities = read_floats(probabilities).await?;
         judged.features.extend(read_floats(features).await?);
         for row in probabilities.chunks_exact(10) {
-            let (label, confidence) = row
-                .iter()
-                .copied()
-                .enumerate()
-                .fold((0, f32::MIN), |best, (label, p)| {
-                    if p > best.1 { (label, p) } else { best }
-                });
+            let (label, confidence) =
+                row.iter()
+                    .copied()
+                    .enumerate()
+                    .fold(
+                        (0, f32::MIN),
+                        |best, (label, p)| {
+                            if p > best.1 { (label, p) } else { best }
+                        },
+                    );
             judged.labels.push(label as u8);
             judged.confidences.push(confidence);
         }

@@ -66,7 +66,9 @@ impl GreyImage {
         writer
             .write_image_data(&self.pixels)
             .expect("pixel count matches width * height");
-        writer.finish().expect("finishing a PNG in memory cannot fail");
+        writer
+            .finish()
+            .expect("finishing a PNG in memory cannot fail");
         bytes
     }
 }

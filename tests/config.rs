@@ -40,7 +40,10 @@ fn learning_rate_must_be_positive_and_finite() {
             ..TrainConfig::default()
         };
         let error = config.validate().unwrap_err();
-        assert!(matches!(error, ConfigError::LearningRate(_)), "{learning_rate}");
+        assert!(
+            matches!(error, ConfigError::LearningRate(_)),
+            "{learning_rate}"
+        );
         assert!(error.to_string().contains("learning rate"));
     }
 }
@@ -54,8 +57,18 @@ fn batch_larger_than_the_data_is_refused() {
     };
     assert_eq!(config.validate(), Ok(()));
     let error = config.validate_for(60_000).unwrap_err();
-    assert_eq!(error, ConfigError::BatchTooLarge { batch_size: 256, examples: 200 });
-    assert!(error.to_string().contains("larger than the 200 training images"));
+    assert_eq!(
+        error,
+        ConfigError::BatchTooLarge {
+            batch_size: 256,
+            examples: 200
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("larger than the 200 training images")
+    );
 }
 
 #[test]
@@ -64,13 +77,19 @@ fn absurd_sizes_are_refused() {
         noise_dim: 1_000_000,
         ..TrainConfig::default()
     };
-    assert!(matches!(config.validate(), Err(ConfigError::TooLarge { .. })));
+    assert!(matches!(
+        config.validate(),
+        Err(ConfigError::TooLarge { .. })
+    ));
 }
 
 #[test]
 fn dataset_names_parse_and_unknown_ones_are_named() {
     assert_eq!("MNIST".parse::<DatasetName>(), Ok(DatasetName::Mnist));
-    assert_eq!("fashion-mnist".parse::<DatasetName>(), Ok(DatasetName::Fashion));
+    assert_eq!(
+        "fashion-mnist".parse::<DatasetName>(),
+        Ok(DatasetName::Fashion)
+    );
     let error = "cifar".parse::<DatasetName>().unwrap_err();
     assert!(error.to_string().contains("'cifar'"));
 }

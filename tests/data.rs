@@ -25,7 +25,10 @@ fn a_labels_file_given_as_images_names_the_mix_up() {
     let error = read_images("train-images-idx3-ubyte", &encode_labels(&[1, 2, 3])).unwrap_err();
     let message = error.to_string();
     assert!(message.contains("train-images-idx3-ubyte"), "{message}");
-    assert!(message.contains("expected magic 2051, found 2049"), "{message}");
+    assert!(
+        message.contains("expected magic 2051, found 2049"),
+        "{message}"
+    );
     assert!(message.contains("labels file"), "{message}");
 }
 
@@ -33,7 +36,9 @@ fn a_labels_file_given_as_images_names_the_mix_up() {
 fn truncated_body_is_refused() {
     let mut bytes = encode_images(&vec![7u8; 784 * 3]);
     bytes.truncate(bytes.len() - 100);
-    let message = read_images("t10k-images-idx3-ubyte", &bytes).unwrap_err().to_string();
+    let message = read_images("t10k-images-idx3-ubyte", &bytes)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("truncated"), "{message}");
     assert!(message.contains("t10k-images-idx3-ubyte"), "{message}");
 }
@@ -42,7 +47,9 @@ fn truncated_body_is_refused() {
 fn truncated_gzip_is_refused() {
     let zipped = gzip(&encode_images(&vec![7u8; 784 * 50]));
     let cut = &zipped[..zipped.len() / 2];
-    let message = read_images("train-images-idx3-ubyte.gz", cut).unwrap_err().to_string();
+    let message = read_images("train-images-idx3-ubyte.gz", cut)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("train-images-idx3-ubyte.gz"), "{message}");
 }
 
@@ -50,7 +57,9 @@ fn truncated_gzip_is_refused() {
 fn header_claiming_a_billion_images_is_refused_without_allocating() {
     let mut bytes = encode_images(&vec![0u8; 784]);
     bytes[4..8].copy_from_slice(&1_000_000_000u32.to_be_bytes());
-    let message = read_images("train-images-idx3-ubyte", &bytes).unwrap_err().to_string();
+    let message = read_images("train-images-idx3-ubyte", &bytes)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("1000000000 records"), "{message}");
 }
 
@@ -58,13 +67,17 @@ fn header_claiming_a_billion_images_is_refused_without_allocating() {
 fn images_that_are_not_28x28_are_refused() {
     let mut bytes = encode_images(&vec![0u8; 784]);
     bytes[8..12].copy_from_slice(&32u32.to_be_bytes());
-    let message = read_images("train-images-idx3-ubyte", &bytes).unwrap_err().to_string();
+    let message = read_images("train-images-idx3-ubyte", &bytes)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("32x28"), "{message}");
 }
 
 #[test]
 fn empty_files_and_short_headers_are_refused() {
-    let message = read_images("a", &encode_images(&[])).unwrap_err().to_string();
+    let message = read_images("a", &encode_images(&[]))
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("no records"), "{message}");
     let message = read_labels("b", &[0, 0, 8]).unwrap_err().to_string();
     assert!(message.contains("too short"), "{message}");
@@ -76,7 +89,9 @@ fn empty_files_and_short_headers_are_refused() {
 fn trailing_bytes_are_refused() {
     let mut bytes = encode_labels(&[1, 2, 3]);
     bytes.push(4);
-    let message = read_labels("train-labels-idx1-ubyte", &bytes).unwrap_err().to_string();
+    let message = read_labels("train-labels-idx1-ubyte", &bytes)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("1 unexpected bytes"), "{message}");
 }
 
@@ -94,8 +109,18 @@ fn image_and_label_counts_must_agree() {
     let mut files = idx_files(&dataset);
     files[1] = encode_labels(&dataset.train.labels[..39]);
     let error = Dataset::from_files(DatasetName::Mnist, &as_files(&files)).unwrap_err();
-    assert!(matches!(error, DataError::CountMismatch { image_count: 40, label_count: 39, .. }));
-    assert!(error.to_string().contains("train-labels-idx1-ubyte"), "{error}");
+    assert!(matches!(
+        error,
+        DataError::CountMismatch {
+            image_count: 40,
+            label_count: 39,
+            ..
+        }
+    ));
+    assert!(
+        error.to_string().contains("train-labels-idx1-ubyte"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -147,5 +172,8 @@ fn one_changed_pixel_in_a_published_file_is_caught() {
     let mut dataset = real_dataset(DatasetName::Mnist);
     dataset.test.pixels[1234] ^= 1;
     let error = dataset.verify_checksums().unwrap_err();
-    assert!(error.to_string().contains("t10k-images-idx3-ubyte"), "{error}");
+    assert!(
+        error.to_string().contains("t10k-images-idx3-ubyte"),
+        "{error}"
+    );
 }

@@ -4,7 +4,10 @@ use webgan::eval::{FeatureStats, entropy, inception_score, label_distribution};
 
 #[test]
 fn label_distribution_counts_each_label() {
-    assert_eq!(label_distribution(&[0, 3, 3, 9]), [1, 0, 0, 2, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(
+        label_distribution(&[0, 3, 3, 9]),
+        [1, 0, 0, 2, 0, 0, 0, 0, 0, 1]
+    );
 }
 
 #[test]
@@ -23,7 +26,9 @@ fn inception_score_is_10_for_confident_even_labels_and_1_for_one_label() {
         even.extend_from_slice(&row);
     }
     assert!((inception_score(&even) - 10.0).abs() < 1e-6);
-    let collapsed: Vec<f32> = (0..50).flat_map(|_| [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]).collect();
+    let collapsed: Vec<f32> = (0..50)
+        .flat_map(|_| [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        .collect();
     assert!((inception_score(&collapsed) - 1.0).abs() < 1e-6);
     let unsure = vec![0.1f32; 100];
     assert!((inception_score(&unsure) - 1.0).abs() < 1e-6);

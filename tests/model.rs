@@ -4,14 +4,22 @@ use burn::prelude::*;
 use webgan::model::{ClassifierConfig, DiscriminatorConfig, GeneratorConfig};
 
 fn values(tensor: Tensor<2>) -> Vec<f32> {
-    tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap()
 }
 
 #[test]
 fn generator_maps_noise_to_28x28_images_in_0_1() {
     let device = Device::flex();
     let generator = GeneratorConfig::new().init(&device);
-    let noise = Tensor::<2>::random([3, 100], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let noise = Tensor::<2>::random(
+        [3, 100],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        &device,
+    );
     assert_eq!(generator.images(noise.clone()).dims(), [3, 28, 28]);
     let pixels = values(generator.forward(noise));
     assert_eq!(pixels.len(), 3 * 784);
@@ -28,7 +36,10 @@ fn generator_takes_the_configured_noise_dimension_and_widths() {
     let output = generator.forward(Tensor::<2>::zeros([2, 16], &device));
     assert_eq!(output.dims(), [2, 784]);
     // 16*32+32 + 32*64+64 + 64*784+784 weights and biases.
-    assert_eq!(generator.num_params(), 16 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784);
+    assert_eq!(
+        generator.num_params(),
+        16 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784
+    );
 }
 
 #[test]
@@ -38,7 +49,11 @@ fn discriminator_gives_one_probability_per_image() {
     let images = Tensor::<2>::random([5, 784], burn::tensor::Distribution::Default, &device);
     let probabilities = discriminator.forward(images.clone());
     assert_eq!(probabilities.dims(), [5, 1]);
-    assert!(values(probabilities).iter().all(|p| (0.0..=1.0).contains(p)));
+    assert!(
+        values(probabilities)
+            .iter()
+            .all(|p| (0.0..=1.0).contains(p))
+    );
     assert_eq!(discriminator.logits(images).dims(), [5, 1]);
 }
 

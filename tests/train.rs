@@ -65,8 +65,15 @@ fn a_run_reports_steps_epochs_grids_and_final_images_in_order() {
     assert_eq!(kinds, expected);
 
     let stats = steps(&events);
-    assert_eq!(stats.iter().map(|s| s.global_step).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
-    assert!(stats.iter().all(|s| s.d_loss.is_finite() && s.g_loss.is_finite()));
+    assert_eq!(
+        stats.iter().map(|s| s.global_step).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert!(
+        stats
+            .iter()
+            .all(|s| s.d_loss.is_finite() && s.g_loss.is_finite())
+    );
     for event in &events {
         match event {
             TrainEvent::Grid { grid, .. } => {
@@ -99,7 +106,12 @@ fn the_discriminator_learns_to_tell_real_from_fake() {
     let first = stats.first().unwrap();
     let last = stats.last().unwrap();
     assert!(first.d_loss != last.d_loss && first.g_loss != last.g_loss);
-    assert!(last.d_loss < first.d_loss, "D loss {} -> {}", first.d_loss, last.d_loss);
+    assert!(
+        last.d_loss < first.d_loss,
+        "D loss {} -> {}",
+        first.d_loss,
+        last.d_loss
+    );
     assert!(
         last.d_real > last.d_fake + 0.2,
         "D(x) {} should clearly exceed D(G(z)) {}",
@@ -112,7 +124,10 @@ fn the_discriminator_learns_to_tell_real_from_fake() {
 fn the_same_seed_gives_the_same_numbers_and_another_seed_does_not() {
     let data = synthetic_split(96, 5);
     let losses = |seed: u64, chunk: usize| {
-        let config = TrainConfig { seed, ..small_config() };
+        let config = TrainConfig {
+            seed,
+            ..small_config()
+        };
         let mut trainer = GanTrainer::new(config, &data, &Device::flex()).unwrap();
         steps(&run(&mut trainer, chunk).unwrap())
             .iter()
@@ -146,15 +161,28 @@ fn a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_weights() {
         .convert::<f32>()
         .try_into_vec::<f32>()
         .unwrap();
-    assert!(pixels.iter().all(|p| p.is_finite()), "the kept generator still works");
+    assert!(
+        pixels.iter().all(|p| p.is_finite()),
+        "the kept generator still works"
+    );
 }
 
 #[test]
 fn impossible_settings_are_refused_before_training() {
     let data = synthetic_split(50, 7);
-    let config = TrainConfig { batch_size: 64, ..small_config() };
-    let error = GanTrainer::new(config, &data, &Device::flex()).err().unwrap();
-    assert!(error.to_string().contains("larger than the 50 training images"), "{error}");
+    let config = TrainConfig {
+        batch_size: 64,
+        ..small_config()
+    };
+    let error = GanTrainer::new(config, &data, &Device::flex())
+        .err()
+        .unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("larger than the 50 training images"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -178,7 +206,10 @@ fn the_classifier_learns_and_the_judge_gives_a_verdict() {
             ClassifierEvent::Done { .. } => None,
         })
         .collect();
-    assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
+    assert!(
+        losses.last().unwrap() < losses.first().unwrap(),
+        "{losses:?}"
+    );
     let classifier = trainer.classifier();
     let test_accuracy = pollster::block_on(accuracy(&classifier, &dataset.test, &device)).unwrap();
     assert!(test_accuracy > 0.9, "accuracy {test_accuracy}");
@@ -196,8 +227,13 @@ fn the_classifier_learns_and_the_judge_gives_a_verdict() {
     assert!((reference.test_accuracy - f64::from(test_accuracy)).abs() < 1e-6);
     assert!(reference.inception_score > 5.0, "{reference:?}");
 
-    let config = TrainConfig { epochs: 1, ..small_config() };
-    let mut gan = GanTrainer::new(config, &dataset.train, &device).unwrap().with_judge(judge);
+    let config = TrainConfig {
+        epochs: 1,
+        ..small_config()
+    };
+    let mut gan = GanTrainer::new(config, &dataset.train, &device)
+        .unwrap()
+        .with_judge(judge);
     let events = run(&mut gan, 50).unwrap();
     let verdict = events
         .iter()
@@ -210,6 +246,9 @@ fn the_classifier_learns_and_the_judge_gives_a_verdict() {
     assert_eq!(verdict.distribution.iter().sum::<usize>(), 100);
     assert_eq!(verdict.sample_size, 300);
     assert!(verdict.inception_score >= 1.0 && verdict.inception_score <= 10.0);
-    assert!(verdict.frechet_distance > reference.frechet_distance, "{verdict:?}");
+    assert!(
+        verdict.frechet_distance > reference.frechet_distance,
+        "{verdict:?}"
+    );
     assert!(verdict.entropy <= verdict.max_entropy);
 }

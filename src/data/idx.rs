@@ -68,7 +68,9 @@ pub enum IdxError {
         file: String,
     },
     /// The body is shorter than the header claims (a truncated download, or a bogus count).
-    #[error("{file}: the header promises {count} records ({expected} bytes) but only {found} bytes follow; the file is truncated or corrupt")]
+    #[error(
+        "{file}: the header promises {count} records ({expected} bytes) but only {found} bytes follow; the file is truncated or corrupt"
+    )]
     Truncated {
         /// The file's name.
         file: String,
@@ -145,20 +147,22 @@ fn split<'a>(
     record_bytes: u64,
     header_len: usize,
 ) -> Result<(u32, &'a [u8]), IdxError> {
-    if bytes.len() < header_len {
-        return Err(IdxError::ShortHeader {
-            file: file.to_string(),
-            found: bytes.len(),
-            needed: header_len,
-        });
-    }
-    let found = read_u32(bytes, 0);
-    if found != magic {
+    // The magic first: a labels file handed over as images is shorter than an images header,
+    // and "wrong kind of file" is the more useful message.
+    if bytes.len() >= 4 && read_u32(bytes, 0) != magic {
+        let found = read_u32(bytes, 0);
         return Err(IdxError::Magic {
             file: file.to_string(),
             expected: magic,
             found,
             hint: magic_hint(found),
+        });
+    }
+    if bytes.len() < header_len {
+        return Err(IdxError::ShortHeader {
+            file: file.to_string(),
+            found: bytes.len(),
+            needed: header_len,
         });
     }
     let count = read_u32(bytes, 4);

@@ -55,7 +55,9 @@ pub enum DataError {
         label_count: usize,
     },
     /// A file is well-formed but not the published one.
-    #[error("{file}: sha256 {found} does not match the published {dataset} file ({expected}); delete it and fetch the data again")]
+    #[error(
+        "{file}: sha256 {found} does not match the published {dataset} file ({expected}); delete it and fetch the data again"
+    )]
     Checksum {
         /// The file's name.
         file: String,
@@ -129,7 +131,11 @@ impl Split {
     pub fn images_tensor(&self, indices: &[usize], device: &Device) -> Tensor<2> {
         let mut values = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
         for &index in indices {
-            values.extend(self.image(index).iter().map(|&pixel| f32::from(pixel) / 255.0));
+            values.extend(
+                self.image(index)
+                    .iter()
+                    .map(|&pixel| f32::from(pixel) / 255.0),
+            );
         }
         Tensor::from_data(
             TensorData::new(values, [indices.len(), IMAGE_PIXELS]),
@@ -191,7 +197,12 @@ impl Dataset {
                 train_labels,
                 files.train_labels,
             )?,
-            test: Split::from_idx(test_images, files.test_images, test_labels, files.test_labels)?,
+            test: Split::from_idx(
+                test_images,
+                files.test_images,
+                test_labels,
+                files.test_labels,
+            )?,
         })
     }
 

@@ -6,9 +6,9 @@ use crate::data::idx::IMAGE_SIDE;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::prelude::*;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
-use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 /// Shape of the classifier: two 5x5 convolutions with max pooling, then two Dense layers.

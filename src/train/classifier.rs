@@ -61,10 +61,16 @@ impl ClassifierTrainer {
         device: &Device,
     ) -> Result<Self, TrainError> {
         if config.epochs == 0 {
-            return Err(ConfigError::Zero { field: "classifier epochs" }.into());
+            return Err(ConfigError::Zero {
+                field: "classifier epochs",
+            }
+            .into());
         }
         if config.batch_size == 0 {
-            return Err(ConfigError::Zero { field: "classifier batch size" }.into());
+            return Err(ConfigError::Zero {
+                field: "classifier batch size",
+            }
+            .into());
         }
         if config.batch_size > train.len() {
             return Err(ConfigError::BatchTooLarge {
@@ -121,9 +127,11 @@ impl ClassifierTrainer {
             let labels = self.data.labels_tensor(&batch, &self.device);
             let loss = self.loss.forward(self.classifier.forward(images), labels);
             let gradients = GradientsParams::from_grads(loss.backward(), &self.classifier);
-            self.classifier =
-                self.optimizer
-                    .step(self.config.learning_rate, self.classifier.clone(), gradients);
+            self.classifier = self.optimizer.step(
+                self.config.learning_rate,
+                self.classifier.clone(),
+                gradients,
+            );
             self.pending.push(loss.detach());
             self.step += 1;
 

@@ -240,9 +240,10 @@ impl GanTrainer {
         // Generator: fresh fakes should make the updated discriminator answer 1. Gradients
         // flow through the discriminator, but only the generator's weights move.
         let noise = self.noise(size);
-        let g_loss = self
-            .loss
-            .forward(self.discriminator.logits(self.generator.forward(noise)), ones);
+        let g_loss = self.loss.forward(
+            self.discriminator.logits(self.generator.forward(noise)),
+            ones,
+        );
         let gradients = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.generator_optimizer.step(
             self.config.learning_rate,
@@ -261,7 +262,12 @@ impl GanTrainer {
     }
 
     fn noise(&mut self, count: usize) -> Tensor<2> {
-        noise_tensor(&mut self.noise_rng, count, self.config.noise_dim, &self.device)
+        noise_tensor(
+            &mut self.noise_rng,
+            count,
+            self.config.noise_dim,
+            &self.device,
+        )
     }
 
     /// Reads the waiting steps' figures in one transfer and reports them. A non-finite figure

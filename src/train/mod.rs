@@ -21,7 +21,9 @@ pub enum TrainError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// A loss became infinite or not a number; the weights were rolled back.
-    #[error("training diverged at epoch {epoch}, step {step}: {what} became {value}; the weights from the end of epoch {kept_epoch} were kept (try a smaller learning rate)")]
+    #[error(
+        "training diverged at epoch {epoch}, step {step}: {what} became {value}; the weights from the end of epoch {kept_epoch} were kept (try a smaller learning rate)"
+    )]
     NonFinite {
         /// Epoch of the bad step.
         epoch: usize,
@@ -53,7 +55,12 @@ pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, 
 
 /// A `[count, noise_dim]` batch of standard normal noise drawn from `rng`. The noise comes from
 /// the host so that the same seed gives the same noise on every backend.
-pub fn noise_tensor(rng: &mut StdRng, count: usize, noise_dim: usize, device: &Device) -> Tensor<2> {
+pub fn noise_tensor(
+    rng: &mut StdRng,
+    count: usize,
+    noise_dim: usize,
+    device: &Device,
+) -> Tensor<2> {
     let values: Vec<f32> = (0..count * noise_dim)
         .map(|_| StandardNormal.sample(rng))
         .collect();

@@ -8,7 +8,9 @@ use webgan::data::{Dataset, DatasetFiles, Split};
 /// `count` images whose label decides where a bright bar sits, so a classifier can learn them
 /// and a discriminator can tell them from noise.
 pub fn synthetic_split(count: usize, seed: u64) -> Split {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
         state = state
             .wrapping_mul(6364136223846793005)

@@ -23,7 +23,11 @@ use webgan::train::{
 const CHUNK_STEPS: usize = 16;
 
 #[derive(Parser, Debug)]
-#[command(name = "webgan", version, about = "Train a basic GAN on MNIST or Fashion-MNIST")]
+#[command(
+    name = "webgan",
+    version,
+    about = "Train a basic GAN on MNIST or Fashion-MNIST"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -205,14 +209,16 @@ fn train(args: TrainArgs) -> CliResult<()> {
         TrainEvent::Grid { epoch, grid } => {
             let path = samples_dir.join(format!("epoch_{epoch:03}.png"));
             if let Err(error) = std::fs::write(&path, grid.to_png()) {
-                *write_error.borrow_mut() = Some(format!("cannot write {}: {error}", path.display()));
+                *write_error.borrow_mut() =
+                    Some(format!("cannot write {}: {error}", path.display()));
             }
         }
         TrainEvent::FinalImages { images } => {
             for (index, image) in images.iter().enumerate() {
                 let path = finals_dir.join(format!("image_{index:03}.png"));
                 if let Err(error) = std::fs::write(&path, image.to_png()) {
-                    *write_error.borrow_mut() = Some(format!("cannot write {}: {error}", path.display()));
+                    *write_error.borrow_mut() =
+                        Some(format!("cannot write {}: {error}", path.display()));
                 }
             }
         }
@@ -296,9 +302,9 @@ fn open_device(backend: Backend) -> CliResult<burn::tensor::Device> {
     if let Some(device) = backend.cpu_device() {
         return Ok(device);
     }
-    burn::tensor::Device::wgpu_options().init().map_err(|error| {
-        format!("no usable GPU through wgpu ({error}); use --backend cpu")
-    })
+    burn::tensor::Device::wgpu_options()
+        .init()
+        .map_err(|error| format!("no usable GPU through wgpu ({error}); use --backend cpu"))
 }
 
 /// The saved classifier for this dataset, or a newly trained one (then saved beside the data).
@@ -324,7 +330,10 @@ fn classifier_for(
     };
     let mut trainer = ClassifierTrainer::new(config, dataset.name, &dataset.train, device)
         .map_err(|error| error.to_string())?;
-    println!("training the {} classifier (once; it is saved for later runs)", dataset.name);
+    println!(
+        "training the {} classifier (once; it is saved for later runs)",
+        dataset.name
+    );
     let progress = progress_bar(trainer.total_steps() as u64, "classifier");
     let mut sink = |event: ClassifierEvent| {
         if let ClassifierEvent::Progress {
@@ -347,7 +356,10 @@ fn classifier_for(
     let classifier = trainer.classifier();
     let test_accuracy = pollster::block_on(accuracy(&classifier, &dataset.test, device))
         .map_err(|error| error.to_string())?;
-    println!("classifier trained: {:.2}% test accuracy", test_accuracy * 100.0);
+    println!(
+        "classifier trained: {:.2}% test accuracy",
+        test_accuracy * 100.0
+    );
     match classifier.to_bytes() {
         Ok(bytes) => {
             if let Err(error) = std::fs::write(&path, bytes) {
@@ -372,8 +384,17 @@ fn progress_bar(length: u64, label: &'static str) -> ProgressBar {
 }
 
 fn print_verdict(verdict: &Verdict) {
-    println!("label distribution of the {} final images:", verdict.labels.len());
-    let largest = verdict.distribution.iter().copied().max().unwrap_or(1).max(1);
+    println!(
+        "label distribution of the {} final images:",
+        verdict.labels.len()
+    );
+    let largest = verdict
+        .distribution
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
     for (name, &count) in verdict.class_names.iter().zip(&verdict.distribution) {
         let bar = "#".repeat(count * 40 / largest);
         println!("  {name:>11} {count:>4} {bar}");
