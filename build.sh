@@ -23,7 +23,7 @@ commands:
   cli [ARGS...]         fetch the data if needed, then run the native trainer:
                         cargo run --release --bin webgan -- ARGS...
   test                  fetch the data if needed, run every test layer (fmt, clippy,
-                        cargo test) and summarise
+                        cargo test, wasm32 check of the library) and summarise
   help                  show this help
 
 CARGO_TARGET_DIR defaults to ~/.cache/webgan/target.
@@ -217,12 +217,15 @@ cmd_cli() {
 layer_fmt() { cargo fmt --check; }
 layer_clippy() { cargo clippy --release --all-targets -- -D warnings; }
 layer_cargo_test() { cargo test --release; }
+# The library must keep compiling for the browser (the page's build comes on top of it).
+layer_wasm_check() { cargo check --release --lib --target wasm32-unknown-unknown; }
 
 # The layers, in order: "<name> <function>". Add new layers here.
 TEST_LAYERS=(
 	"fmt layer_fmt"
 	"clippy layer_clippy"
 	"test layer_cargo_test"
+	"wasm layer_wasm_check"
 )
 
 cmd_test() {

@@ -200,6 +200,6 @@ impl TrainConfig {
 
     /// Whether a sample grid is kept at the end of `epoch` (counted from 1).
     pub fn saves_grid_after(&self, epoch: usize) -> bool {
-        epoch % self.save_interval.max(1) == 0 || epoch == self.epochs
+        epoch.is_multiple_of(self.save_interval) || epoch == self.epochs
     }
 }

@@ -17,7 +17,8 @@ fn defaults_are_the_labs() {
 
 #[test]
 fn zero_counts_are_refused_by_name() {
-    let cases: [(fn(&mut TrainConfig), &str); 4] = [
+    type Change = fn(&mut TrainConfig);
+    let cases: [(Change, &str); 4] = [
         (|c| c.batch_size = 0, "batch size"),
         (|c| c.noise_dim = 0, "noise dimension"),
         (|c| c.save_interval = 0, "save interval"),

@@ -338,6 +338,7 @@ fn classifier_for(
     let mut sink = |event: ClassifierEvent| {
         if let ClassifierEvent::Progress {
             epoch,
+            epochs,
             step,
             steps_per_epoch,
             loss,
@@ -346,6 +347,9 @@ fn classifier_for(
         {
             progress.set_position(((epoch - 1) * steps_per_epoch + step) as u64);
             progress.set_message(format!("loss {loss:.3}"));
+            if step == steps_per_epoch {
+                progress.suspend(|| println!("classifier epoch {epoch}/{epochs}  loss {loss:.4}"));
+            }
         }
     };
     while !pollster::block_on(trainer.advance(CHUNK_STEPS, &mut sink))
