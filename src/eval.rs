@@ -40,7 +40,8 @@ pub fn entropy(counts: &[usize; 10]) -> f64 {
             let p = count as f64 / total as f64;
             -p * p.ln()
         })
-        .sum()
+        .sum::<f64>()
+        + 0.0 // turns the -0.0 of a single label into 0.0
 }
 
 /// Inception-style score over rows of ten class probabilities: `exp(mean KL(p(y|x) || p(y)))`.

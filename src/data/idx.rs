@@ -13,9 +13,9 @@ pub const IMAGES_MAGIC: u32 = 0x0000_0803;
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
 /// The two bytes every gzip stream starts with.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// Refuse to inflate more than this: both real image files are 47 MB, and a gzip bomb or a
-/// corrupt length must not take the whole memory of a browser tab.
-const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest file accepted, raw or inflated: both real image files are 47 MB, and a gzip
+/// bomb or a wrong path must not take the whole memory of a browser tab or a machine.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why bytes could not be read as the IDX file they claim to be. The `file` is the name the
 /// caller gave (for example `train-images-idx3-ubyte.gz`), so every message says which file.
@@ -28,6 +28,12 @@ pub enum IdxError {
         file: String,
         /// What the decompressor said.
         reason: String,
+    },
+    /// The file inflates to more than any dataset file.
+    #[error("{file}: inflates to more than {MAX_FILE_BYTES} bytes, larger than any dataset file")]
+    TooLarge {
+        /// The file's name.
+        file: String,
     },
     /// The header is shorter than the format requires.
     #[error("{file}: only {found} bytes, too short for an IDX header of {needed} bytes")]
@@ -110,16 +116,15 @@ pub fn maybe_gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
     }
     let mut inflated = Vec::new();
     GzDecoder::new(bytes)
-        .take(MAX_INFLATED_BYTES + 1)
+        .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut inflated)
         .map_err(|error| IdxError::Gzip {
             file: file.to_string(),
             reason: error.to_string(),
         })?;
-    if inflated.len() as u64 > MAX_INFLATED_BYTES {
-        return Err(IdxError::Gzip {
+    if inflated.len() as u64 > MAX_FILE_BYTES {
+        return Err(IdxError::TooLarge {
             file: file.to_string(),
-            reason: format!("inflates to more than {MAX_INFLATED_BYTES} bytes"),
         });
     }
     Ok(inflated)

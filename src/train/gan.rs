@@ -31,6 +31,8 @@ const NOISE_STREAM: u64 = 2;
 const GRID_STREAM: u64 = 3;
 const FINAL_STREAM: u64 = 4;
 const JUDGE_STREAM: u64 = 5;
+/// Spreads the per-step seeds of Burn's generator apart (an odd 64-bit constant).
+const STEP_SEED_STRIDE: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Where the loop stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +204,17 @@ impl GanTrainer {
         Ok(self.is_done())
     }
 
+    /// Ends the run early (stopped by the user, or after a failure) with the final images and,
+    /// with a judge, the verdict, drawn from the generator as it stands: after a failure, the
+    /// one of the last completed epoch. Does nothing when the run already finished.
+    pub async fn conclude(&mut self, sink: &mut impl FnMut(TrainEvent)) -> Result<(), TrainError> {
+        if self.phase == Phase::Finished {
+            return Ok(());
+        }
+        self.pending.clear();
+        self.finish_run(sink).await
+    }
+
     /// One discriminator update and one generator update on the next batch.
     fn train_step(&mut self) {
         let batch = match self.order.next_batch() {
@@ -215,6 +228,12 @@ impl GanTrainer {
             }
         };
         let size = batch.len();
+        // Burn's random draws (the discriminator's dropout masks) come from a generator shared
+        // by the whole backend. Seeding it for every step makes them depend on the run's seed
+        // and the step alone, not on what else used that generator in between (the
+        // classifier's training, for one).
+        self.device
+            .seed(self.config.seed ^ (self.global_step as u64).wrapping_mul(STEP_SEED_STRIDE));
         let real = self.data.images_tensor(&batch, &self.device); // [batch, 784]
         let ones = Tensor::<2, Int>::ones([size, 1], &self.device);
         let zeros = Tensor::<2, Int>::zeros([size, 1], &self.device);

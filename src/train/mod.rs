@@ -22,7 +22,7 @@ pub enum TrainError {
     Config(#[from] ConfigError),
     /// A loss became infinite or not a number; the weights were rolled back.
     #[error(
-        "training diverged at epoch {epoch}, step {step}: {what} became {value}; the weights from the end of epoch {kept_epoch} were kept (try a smaller learning rate)"
+        "training diverged at epoch {epoch}, step {step}: {what} became {value}; {} (try a smaller learning rate)", kept_weights(*.kept_epoch)
     )]
     NonFinite {
         /// Epoch of the bad step.
@@ -39,6 +39,13 @@ pub enum TrainError {
     /// The device failed to return results (for example a GPU that was lost).
     #[error("the compute device failed while reading results: {0}")]
     Device(String),
+}
+
+fn kept_weights(epoch: usize) -> String {
+    match epoch {
+        0 => "the initial weights were kept".to_string(),
+        epoch => format!("the weights from the end of epoch {epoch} were kept"),
+    }
 }
 
 /// Reads a tensor's values back to the host. Asynchronous, because a WebGPU read in the

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use webgan::backend::Backend;
 use webgan::config::{DatasetName, TrainConfig};
+use webgan::data::idx::MAX_FILE_BYTES;
 use webgan::data::{Dataset, DatasetFiles, FILE_NAMES};
 use webgan::eval::{Judge, Verdict};
 use webgan::model::ClassifierConfig;
@@ -18,6 +19,15 @@ use webgan::train::{
     ClassifierEvent, ClassifierTrainConfig, ClassifierTrainer, EpochSummary, GanTrainer,
     TrainEvent, accuracy,
 };
+
+/// Prints a line to stdout, ignoring a closed pipe (`webgan train | head` must not panic
+/// halfway through a run).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Steps run between two looks at the terminal.
 const CHUNK_STEPS: usize = 16;
@@ -124,7 +134,7 @@ struct Summary<'a> {
 
 fn train(args: TrainArgs) -> CliResult<()> {
     let started = Instant::now();
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         dataset: args.dataset,
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -137,12 +147,15 @@ fn train(args: TrainArgs) -> CliResult<()> {
     config.validate().map_err(|error| error.to_string())?;
 
     let dataset = load_dataset(&args.data_dir, args.dataset)?;
+    config.train_limit = config
+        .train_limit
+        .map(|limit| limit.min(dataset.train.len()));
     config
         .validate_for(dataset.train.len())
         .map_err(|error| error.to_string())?;
     let device = open_device(args.backend)?;
-    println!(
-        "webgan: {} ({} training images), backend {}, {} epochs of batch {}",
+    say!(
+        "webgan: {} ({} training images), backend {}, {} epoch(s) of batch {}",
         args.dataset,
         config.examples_used(dataset.train.len()),
         args.backend,
@@ -155,6 +168,7 @@ fn train(args: TrainArgs) -> CliResult<()> {
     for dir in [&samples_dir, &finals_dir] {
         std::fs::create_dir_all(dir)
             .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        remove_earlier_images(dir)?;
     }
 
     let mut classifier_accuracy = None;
@@ -171,7 +185,7 @@ fn train(args: TrainArgs) -> CliResult<()> {
             &device,
         ))
         .map_err(|error| error.to_string())?;
-        println!(
+        say!(
             "classifier: {:.2}% on the real test set",
             judge.reference().test_accuracy * 100.0
         );
@@ -193,7 +207,7 @@ fn train(args: TrainArgs) -> CliResult<()> {
             let seconds = epoch_started.elapsed().as_secs_f64();
             epoch_started = Instant::now();
             progress.suspend(|| {
-                println!(
+                say!(
                     "epoch {:>3}/{}  D loss {:.4}  G loss {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {:.1}s",
                     summary.epoch,
                     summary.epochs,
@@ -232,6 +246,11 @@ fn train(args: TrainArgs) -> CliResult<()> {
             Ok(false) => {}
             Err(failure) => {
                 error = Some(failure.to_string());
+                // Keep what was learnt: the final images (and verdict) from the weights of
+                // the last completed epoch.
+                if let Err(also) = pollster::block_on(trainer.conclude(&mut sink)) {
+                    eprintln!("error: could not draw the final images: {also}");
+                }
                 break;
             }
         }
@@ -259,9 +278,11 @@ fn train(args: TrainArgs) -> CliResult<()> {
     let json = serde_json::to_string_pretty(&summary).map_err(|error| error.to_string())?;
     std::fs::write(&summary_path, json)
         .map_err(|error| format!("cannot write {}: {error}", summary_path.display()))?;
-    println!(
-        "wrote {}, {} and {} in {:.0}s",
+    say!(
+        "wrote {} grid(s) to {}, {} final image(s) to {}, and {} in {:.0}s",
+        count_files(&samples_dir),
         samples_dir.display(),
+        count_files(&finals_dir),
         finals_dir.display(),
         summary_path.display(),
         started.elapsed().as_secs_f64()
@@ -270,6 +291,27 @@ fn train(args: TrainArgs) -> CliResult<()> {
         Some(message) => Err(message),
         None => Ok(()),
     }
+}
+
+/// Removes the PNGs an earlier run left in one of our output folders, so that a folder never
+/// mixes two runs. Other files are left alone.
+fn remove_earlier_images(dir: &Path) -> CliResult<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours =
+            (name.starts_with("epoch_") || name.starts_with("image_")) && name.ends_with(".png");
+        if ours {
+            std::fs::remove_file(entry.path())
+                .map_err(|error| format!("cannot remove {}: {error}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
 }
 
 /// Reads the four files of `dataset` from `data_dir/<dataset>/`, gzipped or not, and checks
@@ -281,7 +323,7 @@ fn load_dataset(data_dir: &Path, dataset: DatasetName) -> CliResult<Dataset> {
         let gzipped = folder.join(format!("{name}.gz"));
         let raw = folder.join(name);
         let path = if gzipped.exists() { gzipped } else { raw };
-        let bytes = std::fs::read(&path).map_err(|error| {
+        let bytes = read_bounded(&path).map_err(|error| {
             format!(
                 "cannot read {}: {error} (run `./build.sh data` to fetch the datasets, or pass --data-dir)",
                 path.display()
@@ -298,13 +340,39 @@ fn load_dataset(data_dir: &Path, dataset: DatasetName) -> CliResult<Dataset> {
     Dataset::from_published(dataset, &files).map_err(|error| error.to_string())
 }
 
+/// Reads a data file, refusing one larger than any real dataset file (a wrong path can point
+/// at something endless, like a device file).
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_FILE_BYTES} bytes, which no dataset file is"
+        )));
+    }
+    Ok(bytes)
+}
+
 fn open_device(backend: Backend) -> CliResult<burn::tensor::Device> {
     if let Some(device) = backend.cpu_device() {
         return Ok(device);
     }
-    burn::tensor::Device::wgpu_options()
+    let device = burn::tensor::Device::wgpu_options()
         .init()
-        .map_err(|error| format!("no usable GPU through wgpu ({error}); use --backend cpu"))
+        .map_err(|error| format!("no usable GPU through wgpu ({error}); use --backend cpu"))?;
+    match device.identity() {
+        Some(identity) if identity.physical.is_some() => say!("wgpu adapter: {}", identity.name),
+        Some(identity) => say!(
+            "wgpu adapter: {} is a software renderer, not a GPU: expect it to be far slower \
+             than --backend cpu",
+            identity.name
+        ),
+        None => say!("wgpu adapter: unknown"),
+    }
+    Ok(device)
 }
 
 /// The saved classifier for this dataset, or a newly trained one (then saved beside the data).
@@ -330,7 +398,7 @@ fn classifier_for(
     };
     let mut trainer = ClassifierTrainer::new(config, dataset.name, &dataset.train, device)
         .map_err(|error| error.to_string())?;
-    println!(
+    say!(
         "training the {} classifier (once; it is saved for later runs)",
         dataset.name
     );
@@ -348,7 +416,7 @@ fn classifier_for(
             progress.set_position(((epoch - 1) * steps_per_epoch + step) as u64);
             progress.set_message(format!("loss {loss:.3}"));
             if step == steps_per_epoch {
-                progress.suspend(|| println!("classifier epoch {epoch}/{epochs}  loss {loss:.4}"));
+                progress.suspend(|| say!("classifier epoch {epoch}/{epochs}  loss {loss:.4}"));
             }
         }
     };
@@ -360,7 +428,7 @@ fn classifier_for(
     let classifier = trainer.classifier();
     let test_accuracy = pollster::block_on(accuracy(&classifier, &dataset.test, device))
         .map_err(|error| error.to_string())?;
-    println!(
+    say!(
         "classifier trained: {:.2}% test accuracy",
         test_accuracy * 100.0
     );
@@ -388,7 +456,7 @@ fn progress_bar(length: u64, label: &'static str) -> ProgressBar {
 }
 
 fn print_verdict(verdict: &Verdict) {
-    println!(
+    say!(
         "label distribution of the {} final images:",
         verdict.labels.len()
     );
@@ -401,16 +469,16 @@ fn print_verdict(verdict: &Verdict) {
         .max(1);
     for (name, &count) in verdict.class_names.iter().zip(&verdict.distribution) {
         let bar = "#".repeat(count * 40 / largest);
-        println!("  {name:>11} {count:>4} {bar}");
+        say!("  {name:>11} {count:>4} {bar}");
     }
-    println!(
+    say!(
         "entropy {:.3} of at most {:.3}; mean confidence {:.3} (real test set {:.3})",
         verdict.entropy,
         verdict.max_entropy,
         verdict.mean_confidence,
         verdict.reference.mean_confidence
     );
-    println!(
+    say!(
         "inception-style score {:.2} (real test set {:.2}); classifier Frechet distance {:.2} \
          (real data {:.2}), over {} generated images",
         verdict.inception_score,
