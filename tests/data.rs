@@ -177,3 +177,15 @@ fn one_changed_pixel_in_a_published_file_is_caught() {
         "{error}"
     );
 }
+
+#[test]
+fn a_gzip_that_inflates_beyond_any_dataset_file_is_refused() {
+    let bomb = gzip(&vec![0u8; 70 * 1024 * 1024]);
+    let message = read_images("train-images-idx3-ubyte.gz", &bomb)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("train-images-idx3-ubyte.gz: inflates to more than"),
+        "{message}"
+    );
+}
