@@ -20,10 +20,18 @@ usage: ./build.sh <command> [args...]
 commands:
   data [mnist|fashion]  fetch the datasets into www/data/<set>/*.gz and verify them
                         (default: both; a no-op when they are present and verified)
+  build                 build the page: the wasm module (release, wasm-opt) into www/pkg,
+                        its JS libraries into www/vendor; installs missing tools
+  serve                 build, then serve www/ on http://127.0.0.1:$PORT/ (default 8080)
+  bench                 time training steps natively and in headless Chromium, page load,
+                        first grid, page weight and peak memory; writes bench-results/
   cli [ARGS...]         fetch the data if needed, then run the native trainer:
                         cargo run --release --bin webgan -- ARGS...
-  test                  fetch the data if needed, run every test layer (fmt, clippy,
-                        cargo test, wasm32 check of the library) and summarise
+  test                  install missing tools, fetch the data if needed, run every test
+                        layer (fmt, clippy, cargo test, wasm-pack test in headless
+                        Chromium, the page end to end) and summarise
+  tools                 install what the tests need: the wasm32 target, wasm-bindgen-cli,
+                        wasm-pack, npm packages, Chromium, chromedriver, Mesa's Vulkan
   help                  show this help
 
 CARGO_TARGET_DIR defaults to ~/.cache/webgan/target.
@@ -211,21 +219,272 @@ cmd_cli() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# build and serve the page
+# ---------------------------------------------------------------------------------------------
+
+WASM_TARGET=wasm32-unknown-unknown
+PKG_DIR=www/pkg
+VENDOR_DIR=www/vendor
+
+# The wasm-bindgen version Cargo.lock pins; the CLI that post-processes the module must match.
+locked_wasm_bindgen() {
+	awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_target() {
+	if rustup target list --installed | grep -qx "$WASM_TARGET"; then return; fi
+	say "installing the Rust target $WASM_TARGET (rustup target add)"
+	rustup target add "$WASM_TARGET"
+}
+
+ensure_wasm_bindgen() {
+	local want have=""
+	want=$(locked_wasm_bindgen)
+	[[ -n $want ]] || die "Cargo.lock names no wasm-bindgen version"
+	command -v wasm-bindgen >/dev/null && have=$(wasm-bindgen --version | awk '{print $2}')
+	if [[ $have == "$want" ]]; then return; fi
+	say "installing wasm-bindgen-cli $want (found: ${have:-none}); this compiles for a few minutes"
+	# Not --locked: the CLI's own lock file pins crates that no longer build with this toolchain.
+	cargo install wasm-bindgen-cli --version "$want"
+}
+
+WASM_PACK_VERSION=0.15.1
+
+ensure_wasm_pack() {
+	local have=""
+	command -v wasm-pack >/dev/null && have=$(wasm-pack --version | awk '{print $2}')
+	if [[ $have == "$WASM_PACK_VERSION" ]]; then return; fi
+	say "installing wasm-pack $WASM_PACK_VERSION (found: ${have:-none}); this compiles for a few minutes"
+	cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
+}
+
+# Debian packages the browser tests need: Chromium, its WebDriver, and Mesa's Vulkan drivers
+# (lavapipe gives headless Chromium a WebGPU adapter on machines without a GPU).
+BROWSER_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers)
+
+ensure_browser_packages() {
+	local pkg
+	local -a missing=()
+	for pkg in "${BROWSER_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+	done
+	((${#missing[@]} == 0)) && return
+	say "installing ${missing[*]} (apt-get)"
+	local -a sudo=()
+	if [[ $EUID -ne 0 ]]; then
+		command -v sudo >/dev/null || die "${missing[*]} missing and no root to install them: apt-get install ${missing[*]}"
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Everything the test command needs besides Rust itself.
+cmd_tools() {
+	ensure_wasm_target
+	ensure_wasm_bindgen
+	ensure_wasm_pack
+	ensure_npm_packages
+	ensure_browser_packages
+}
+
+# npm packages the page and its tools use, exactly as package-lock.json records them.
+ensure_npm_packages() {
+	command -v npm >/dev/null || die "npm not found: install Debian's npm package"
+	# node_modules/.webgan-lock is a copy of the lock file it was installed from.
+	if cmp -s package-lock.json node_modules/.webgan-lock 2>/dev/null; then return; fi
+	say "npm ci (uplot, fflate, binaryen's wasm-opt, playwright-core)"
+	npm ci --no-audit --no-fund --loglevel=error
+	cp package-lock.json node_modules/.webgan-lock
+}
+
+# Copies the page's JavaScript dependencies from node_modules into www/vendor.
+vendor_page_libraries() {
+	mkdir -p "$VENDOR_DIR"
+	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css "$VENDOR_DIR/"
+	cp node_modules/fflate/esm/browser.js "$VENDOR_DIR/fflate.esm.js"
+	cp node_modules/uplot/LICENSE "$VENDOR_DIR/uPlot.LICENSE" 2>/dev/null || true
+	cp node_modules/fflate/LICENSE "$VENDOR_DIR/fflate.LICENSE" 2>/dev/null || true
+}
+
+# Shrinks the module with binaryen's wasm-opt from npm (Debian's wasm-opt 108 produces modules
+# that fail to run). A module that wasm-opt cannot handle is kept as wasm-bindgen wrote it.
+optimise_wasm() {
+	local wasm=$PKG_DIR/webgan_bg.wasm before after
+	local opt=node_modules/.bin/wasm-opt
+	if [[ ! -x $opt ]]; then
+		warn "wasm-opt not found in node_modules; the module stays unoptimised"
+		return
+	fi
+	before=$(stat -c %s "$wasm")
+	if "$opt" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+		--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types \
+		"$wasm" -o "$wasm.opt"; then
+		mv "$wasm.opt" "$wasm"
+		after=$(stat -c %s "$wasm")
+		say "wasm-opt -O3: $((before / 1024)) KiB -> $((after / 1024)) KiB"
+	else
+		rm -f "$wasm.opt"
+		warn "wasm-opt failed; the module stays as wasm-bindgen wrote it"
+	fi
+}
+
+# What the page downloads before training starts (the data comes after Train).
+PAGE_FILES=(www/index.html www/css/style.css www/js/main.js www/js/worker.js
+	"$VENDOR_DIR/uPlot.esm.js" "$VENDOR_DIR/uPlot.min.css" "$VENDOR_DIR/fflate.esm.js"
+	"$PKG_DIR/webgan.js" "$PKG_DIR/webgan_bg.wasm")
+
+# Prints the gzipped size of each file the page downloads before training, and the total.
+report_page_weight() {
+	local total=0 size file
+	for file in "${PAGE_FILES[@]}"; do
+		size=$(gzip -9 -c "$file" | wc -c)
+		total=$((total + size))
+		printf '    %-32s %8d bytes gzipped\n' "$file" "$size"
+	done
+	say "page weight before training: $total bytes gzipped ($((total / 1024)) KiB), data not counted"
+}
+
+page_weight_json() {
+	local first=1 file size total=0
+	printf '{"files": {'
+	for file in "${PAGE_FILES[@]}"; do
+		size=$(gzip -9 -c "$file" | wc -c)
+		total=$((total + size))
+		((first)) || printf ', '
+		first=0
+		printf '"%s": %d' "$file" "$size"
+	done
+	printf '}, "total_bytes": %d}\n' "$total"
+}
+
+cmd_build() {
+	local wasm
+	ensure_wasm_target
+	ensure_wasm_bindgen
+	ensure_npm_packages
+	cmd_data
+	say "cargo build --release --lib --target $WASM_TARGET"
+	cargo build --release --lib --target "$WASM_TARGET"
+	wasm=$CARGO_TARGET_DIR/$WASM_TARGET/release/webgan.wasm
+	say "wasm-bindgen --target web -> $PKG_DIR"
+	rm -rf "$PKG_DIR"
+	wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" "$wasm"
+	optimise_wasm
+	vendor_page_libraries
+	report_page_weight
+}
+
+cmd_serve() {
+	local port=${PORT:-8080}
+	cmd_build
+	command -v python3 >/dev/null || die "python3 not found: it serves the page"
+	say "serving www/ at http://127.0.0.1:$port/ (Ctrl-C stops)"
+	exec python3 -m http.server --bind 127.0.0.1 --directory www "$port"
+}
+
+# ---------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------
+
+BENCH_DIR=bench-results
+
+cmd_bench() {
+	local steps=${BENCH_STEPS:-20} webgan
+	cmd_build
+	mkdir -p "$BENCH_DIR"
+	say "native: cargo build --release --bin webgan"
+	cargo build --release --bin webgan
+	webgan=$CARGO_TARGET_DIR/release/webgan
+	say "native: ms per training step on each backend"
+	"$webgan" bench --steps "$steps" --json "$BENCH_DIR/native.json"
+	say "native: peak memory of a 2-epoch run (flex, no classifier)"
+	python3 - "$webgan" "$BENCH_DIR/memory.json" <<'PY'
+import json, resource, subprocess, sys, time
+webgan, out = sys.argv[1], sys.argv[2]
+started = time.time()
+subprocess.run([webgan, "train", "--epochs", "2", "--no-judge", "--out", "bench-results/run"],
+               check=True, stdout=subprocess.DEVNULL)
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+json.dump({"peak_rss_mib": peak_kib / 1024, "seconds": time.time() - started}, open(out, "w"))
+PY
+	say "browser: headless Chromium (this takes a few minutes)"
+	node tests/bench/page.mjs "$steps" >"$BENCH_DIR/browser.json"
+	page_weight_json >"$BENCH_DIR/page-weight.json"
+	python3 - "$BENCH_DIR" <<'PY'
+import json, sys, os
+folder = sys.argv[1]
+native = json.load(open(os.path.join(folder, "native.json")))
+browser = json.load(open(os.path.join(folder, "browser.json")))
+memory = json.load(open(os.path.join(folder, "memory.json")))
+weight = json.load(open(os.path.join(folder, "page-weight.json")))
+flops = native["flops_per_step"]
+rows = []
+for row in native["rows"]:
+    rows.append(("native " + row["backend"], row.get("median_ms"), row.get("gflops"), row.get("skipped") or row.get("device") or ""))
+for row in browser["backends"]:
+    ms = row.get("median_ms")
+    rows.append((row["backend"], ms, flops / (ms * 1e6) if ms else None, row.get("error") or row.get("adapter") or ""))
+print(f"one training step at batch {native['batch_size']}: {flops / 1e9:.3f} GFLOP "
+      f"(D update {native['cost']['discriminator_update']} + G update {native['cost']['generator_update']} multiply-adds)")
+print(f"{'backend':<16} {'ms/step':>10} {'GFLOP/s':>9}  note")
+for name, ms, gflops, note in rows:
+    ms_text = f"{ms:10.1f}" if ms else f"{'-':>10}"
+    g_text = f"{gflops:9.2f}" if gflops else f"{'-':>9}"
+    print(f"{name:<16} {ms_text} {g_text}  {note}")
+page = browser["page"]
+print(f"page: open to ready {page.get('ready_ms', 0) / 1000:.2f} s; Train to first grid on screen "
+      f"(CPU, default settings, data not cached) {page.get('train_to_first_grid_ms', 0) / 1000:.2f} s")
+print(f"page weight before training: {weight['total_bytes'] / 1e6:.2f} MB gzipped (data not counted)")
+print(f"native peak memory, 2-epoch run: {memory['peak_rss_mib']:.0f} MiB ({memory['seconds']:.0f} s)")
+summary = {"native": native, "browser": browser, "memory": memory, "page_weight": weight, "table": rows}
+json.dump(summary, open(os.path.join(folder, "bench.json"), "w"), indent=2)
+print(f"written: {folder}/bench.json")
+PY
+}
+
+# ---------------------------------------------------------------------------------------------
 # test
 # ---------------------------------------------------------------------------------------------
+
+# Chromium's switches for WebGPU without a GPU: Mesa's lavapipe Vulkan driver on the CPU.
+WEBGPU_SWITCHES=(--enable-unsafe-webgpu --enable-features=Vulkan --use-vulkan=native
+	--use-angle=vulkan --ignore-gpu-blocklist)
 
 layer_fmt() { cargo fmt --check; }
 layer_clippy() { cargo clippy --release --all-targets -- -D warnings; }
 layer_cargo_test() { cargo test --release; }
-# The library must keep compiling for the browser (the page's build comes on top of it).
-layer_wasm_check() { cargo check --release --lib --target wasm32-unknown-unknown; }
+
+# tests/web.rs in headless Chromium. webdriver.json passes Chromium's switches (WebGPU through
+# lavapipe); with lavapipe installed the WebGPU test must pass, not skip.
+layer_wasm_pack_test() {
+	local require=0
+	webgpu_expected && require=1
+	WEBGAN_REQUIRE_WEBGPU=$require WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-600} \
+		wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --release \
+		-- --test web
+}
+
+# The built page in headless Chromium (tests/e2e/page.test.mjs).
+layer_e2e() {
+	local require=0
+	webgpu_expected && require=1
+	cmd_build
+	WEBGAN_REQUIRE_WEBGPU=$require node --test --test-concurrency=1 tests/e2e/
+}
+
+# Whether this machine should offer WebGPU to headless Chromium: Mesa's lavapipe is installed.
+webgpu_expected() {
+	compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null
+}
 
 # The layers, in order: "<name> <function>". Add new layers here.
 TEST_LAYERS=(
 	"fmt layer_fmt"
 	"clippy layer_clippy"
 	"test layer_cargo_test"
-	"wasm layer_wasm_check"
+	"wasm layer_wasm_pack_test"
+	"e2e layer_e2e"
 )
 
 cmd_test() {
@@ -264,12 +523,17 @@ main() {
 	case $cmd in
 	data) cmd_data "$@" ;;
 	cli) cmd_cli "$@" ;;
+	build) cmd_build ;;
+	bench) cmd_bench ;;
+	serve) cmd_serve ;;
 	test)
 		(($# == 0)) || die "test takes no arguments"
-		# The loader and CLI tests read the real files.
+		cmd_tools
+		# The loader, CLI and page tests read the real files.
 		cmd_data
 		cmd_test
 		;;
+	tools) cmd_tools ;;
 	help | -h | --help) usage ;;
 	*)
 		usage >&2

@@ -141,6 +141,28 @@ const MAX_EPOCHS: usize = 10_000;
 const MAX_BATCH_SIZE: usize = 8_192;
 const MAX_NOISE_DIM: usize = 4_096;
 
+impl ConfigError {
+    /// The [`TrainConfig`] field at fault, by its serialised name (`batch_size`,
+    /// `learning_rate`, ...), so a form can show the message next to the right input. `None`
+    /// for settings that are not fields of [`TrainConfig`] (the classifier's).
+    pub fn field(&self) -> Option<&'static str> {
+        let name = match self {
+            ConfigError::UnknownDataset(_) => return Some("dataset"),
+            ConfigError::BatchTooLarge { .. } => return Some("batch_size"),
+            ConfigError::LearningRate(_) => return Some("learning_rate"),
+            ConfigError::Zero { field } | ConfigError::TooLarge { field, .. } => *field,
+        };
+        match name {
+            "epochs" => Some("epochs"),
+            "batch size" => Some("batch_size"),
+            "noise dimension" => Some("noise_dim"),
+            "save interval" => Some("save_interval"),
+            "training image limit" => Some("train_limit"),
+            _ => None,
+        }
+    }
+}
+
 impl TrainConfig {
     /// Checks every setting on its own; `validate_for` adds the checks that need the data.
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -7,8 +7,8 @@ use common::{synthetic_dataset, synthetic_split};
 use webgan::config::{DatasetName, TrainConfig};
 use webgan::eval::Judge;
 use webgan::train::{
-    ClassifierEvent, ClassifierTrainConfig, ClassifierTrainer, GanTrainer, StepStats, TrainError,
-    TrainEvent, accuracy,
+    ClassifierEvent, ClassifierTrainConfig, ClassifierTrainer, GanCheckpoint, GanTrainer,
+    StepStats, TrainError, TrainEvent, accuracy,
 };
 
 fn small_config() -> TrainConfig {
@@ -241,4 +241,108 @@ fn the_classifier_learns_and_the_judge_gives_a_verdict() {
         "{verdict:?}"
     );
     assert!(verdict.entropy <= verdict.max_entropy);
+
+    // The page judges after the run instead of during it: the same verdict either way.
+    let judge_later = gan_judge(&dataset, &device);
+    let mut later = GanTrainer::new(
+        TrainConfig {
+            epochs: 1,
+            ..small_config()
+        },
+        &dataset.train,
+        &device,
+    )
+    .unwrap();
+    assert!(matches!(
+        pollster::block_on(later.verdict(&judge_later)),
+        Err(TrainError::Unfinished)
+    ));
+    run(&mut later, 50).unwrap();
+    let after = pollster::block_on(later.verdict(&judge_later)).unwrap();
+    assert_eq!(after.labels, verdict.labels);
+    assert_eq!(after.distribution, verdict.distribution);
+}
+
+fn gan_judge(dataset: &webgan::data::Dataset, device: &Device) -> Judge {
+    let config = ClassifierTrainConfig {
+        epochs: 2,
+        batch_size: 50,
+        report_every: 10,
+        ..ClassifierTrainConfig::default()
+    };
+    let mut trainer =
+        ClassifierTrainer::new(config, DatasetName::Mnist, &dataset.train, device).unwrap();
+    while !pollster::block_on(trainer.advance(50, &mut |_| {})).unwrap() {}
+    pollster::block_on(Judge::new(
+        trainer.classifier(),
+        DatasetName::Mnist,
+        &dataset.train,
+        &dataset.test,
+        300,
+        device,
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_checkpoint_continues_the_run_from_its_epoch_and_refuses_other_bytes() {
+    let data = synthetic_split(160, 3);
+    let device = Device::flex();
+    let config = TrainConfig {
+        epochs: 3,
+        ..small_config()
+    };
+    let mut trainer = GanTrainer::new(config.clone(), &data, &device).unwrap();
+    let noise = Tensor::<2>::random([4, 16], burn::tensor::Distribution::Default, &device);
+    pollster::block_on(trainer.advance(5, &mut |_| {})).unwrap();
+    assert_eq!(trainer.history().len(), 1);
+    let at_epoch_end = generator_output(&trainer, &noise);
+    let checkpoint = pollster::block_on(trainer.checkpoint()).unwrap();
+    assert_eq!(checkpoint.epoch(), 1);
+
+    // Two steps into epoch 2, a checkpoint still holds the end of epoch 1.
+    pollster::block_on(trainer.advance(2, &mut |_| {})).unwrap();
+    assert_ne!(generator_output(&trainer, &noise), at_epoch_end);
+    let later = pollster::block_on(trainer.checkpoint()).unwrap();
+    assert_eq!(later, checkpoint);
+
+    let bytes = checkpoint.to_bytes().unwrap();
+    let read = GanCheckpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(read, checkpoint);
+    let mut resumed = GanTrainer::resume(read, &data, &device).unwrap();
+    assert_eq!(resumed.global_step(), 5);
+    assert_eq!(resumed.history(), &trainer.history()[..1]);
+    assert_eq!(generator_output(&resumed, &noise), at_epoch_end);
+
+    let rest = run(&mut resumed, 4).unwrap();
+    let epochs: Vec<usize> = rest
+        .iter()
+        .filter_map(|event| match event {
+            TrainEvent::Epoch(summary) => Some(summary.epoch),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(epochs, [2, 3]);
+    assert_eq!(steps(&rest).first().unwrap().global_step, 6);
+    assert!(resumed.final_images().is_some());
+
+    for (bad, why) in [
+        (b"not a checkpoint".to_vec(), "wrong first bytes"),
+        (bytes[..10].to_vec(), "truncated"),
+        (bytes[..bytes.len() / 2].to_vec(), "truncated"),
+    ] {
+        let message = match GanCheckpoint::from_bytes(&bad) {
+            Ok(checkpoint) => match GanTrainer::resume(checkpoint, &data, &device) {
+                Ok(_) => panic!("{why}: accepted"),
+                Err(error) => error.to_string(),
+            },
+            Err(error) => error.to_string(),
+        };
+        assert!(message.starts_with("checkpoint:"), "{why}: {message}");
+    }
+}
+
+fn generator_output(trainer: &GanTrainer, noise: &Tensor<2>) -> Vec<f32> {
+    let output = trainer.generator().forward(noise.clone());
+    output.into_data().convert::<f32>().to_vec().unwrap()
 }

@@ -3,7 +3,7 @@
 use crate::config::DatasetName;
 use crate::eval::Verdict;
 use crate::image::GreyImage;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The losses and discriminator outputs of one GAN training step.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -27,7 +27,7 @@ pub struct StepStats {
 }
 
 /// Means of [`StepStats`] over one epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochSummary {
     /// The epoch, from 1.
     pub epoch: usize,

@@ -7,7 +7,7 @@ mod gan;
 
 pub use classifier::{ClassifierTrainConfig, ClassifierTrainer, accuracy};
 pub use events::{ClassifierEvent, EpochSummary, StepStats, TrainEvent};
-pub use gan::{FINAL_IMAGES, GRID_SAMPLES, GanTrainer, JUDGE_SAMPLE};
+pub use gan::{FINAL_IMAGES, GRID_SAMPLES, GanCheckpoint, GanTrainer, JUDGE_SAMPLE};
 
 use crate::config::ConfigError;
 use burn::prelude::*;
@@ -36,6 +36,12 @@ pub enum TrainError {
         /// The epoch whose weights are kept (0: the initial weights).
         kept_epoch: usize,
     },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    /// Something was asked of a run that only a finished run can give.
+    #[error("the run has no final images yet: train to the end (or stop it) first")]
+    Unfinished,
     /// The device failed to return results (for example a GPU that was lost).
     #[error("the compute device failed while reading results: {0}")]
     Device(String),

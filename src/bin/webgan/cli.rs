@@ -20,15 +20,6 @@ use webgan::train::{
     TrainEvent, accuracy,
 };
 
-/// Prints a line to stdout, ignoring a closed pipe (`webgan train | head` must not panic
-/// halfway through a run).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 /// Steps run between two looks at the terminal.
 const CHUNK_STEPS: usize = 16;
 
@@ -47,6 +38,8 @@ struct Cli {
 enum Command {
     /// Train a GAN, writing sample grids, final images and a summary to the output folder.
     Train(TrainArgs),
+    /// Time training steps on each backend and print ms per step and GFLOP/s.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,7 +86,7 @@ struct TrainArgs {
 }
 
 /// A failure of the CLI, printed as one line.
-type CliResult<T> = Result<T, String>;
+pub(crate) type CliResult<T> = Result<T, String>;
 
 pub fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("webgan=info"))
@@ -101,6 +94,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train(args),
+        Command::Bench(args) => crate::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -356,7 +350,7 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn open_device(backend: Backend) -> CliResult<burn::tensor::Device> {
+pub(crate) fn open_device(backend: Backend) -> CliResult<burn::tensor::Device> {
     if let Some(device) = backend.cpu_device() {
         return Ok(device);
     }
