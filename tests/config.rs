@@ -110,17 +110,58 @@ fn grids_are_kept_at_the_interval_and_after_the_last_epoch() {
 fn each_refusal_names_the_field_a_form_should_mark() {
     let base = TrainConfig::default();
     let cases = [
-        (TrainConfig { epochs: 0, ..base.clone() }, "epochs"),
-        (TrainConfig { batch_size: 0, ..base.clone() }, "batch_size"),
-        (TrainConfig { noise_dim: 100_000, ..base.clone() }, "noise_dim"),
-        (TrainConfig { save_interval: 0, ..base.clone() }, "save_interval"),
-        (TrainConfig { learning_rate: -1.0, ..base.clone() }, "learning_rate"),
-        (TrainConfig { train_limit: Some(0), ..base.clone() }, "train_limit"),
+        (
+            TrainConfig {
+                epochs: 0,
+                ..base.clone()
+            },
+            "epochs",
+        ),
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..base.clone()
+            },
+            "batch_size",
+        ),
+        (
+            TrainConfig {
+                noise_dim: 100_000,
+                ..base.clone()
+            },
+            "noise_dim",
+        ),
+        (
+            TrainConfig {
+                save_interval: 0,
+                ..base.clone()
+            },
+            "save_interval",
+        ),
+        (
+            TrainConfig {
+                learning_rate: -1.0,
+                ..base.clone()
+            },
+            "learning_rate",
+        ),
+        (
+            TrainConfig {
+                train_limit: Some(0),
+                ..base.clone()
+            },
+            "train_limit",
+        ),
     ];
     for (config, field) in cases {
         let error = config.validate().unwrap_err();
         assert_eq!(error.field(), Some(field), "{error}");
     }
-    let error = TrainConfig { batch_size: 500, ..base }.validate_for(100).unwrap_err();
+    let error = TrainConfig {
+        batch_size: 500,
+        ..base
+    }
+    .validate_for(100)
+    .unwrap_err();
     assert_eq!(error.field(), Some("batch_size"));
 }

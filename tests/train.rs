@@ -344,5 +344,5 @@ fn a_checkpoint_continues_the_run_from_its_epoch_and_refuses_other_bytes() {
 
 fn generator_output(trainer: &GanTrainer, noise: &Tensor<2>) -> Vec<f32> {
     let output = trainer.generator().forward(noise.clone());
-    output.into_data().convert::<f32>().to_vec().unwrap()
+    output.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
 }

@@ -42,7 +42,10 @@ fn the_idx_reader_names_the_problem_in_bad_files() {
     // A body cut short.
     let cut = &files[0][..files[0].len() - 100];
     let error = read_images("train-images-idx3-ubyte", cut).unwrap_err();
-    assert!(error.to_string().contains("train-images-idx3-ubyte"), "{error}");
+    assert!(
+        error.to_string().contains("train-images-idx3-ubyte"),
+        "{error}"
+    );
 
     // Image and label counts that disagree.
     let mut mismatched = files.clone();
@@ -105,13 +108,18 @@ async fn train_a_little(device: &Device) {
     assert_eq!(losses.len(), 8);
     assert!(losses.iter().all(|(d, g)| d.is_finite() && g.is_finite()));
     // The losses move: training did something.
-    assert!(losses.windows(2).any(|pair| pair[0] != pair[1]), "{losses:?}");
+    assert!(
+        losses.windows(2).any(|pair| pair[0] != pair[1]),
+        "{losses:?}"
+    );
     let grids = events
         .iter()
         .filter(|event| matches!(event, TrainEvent::Grid { .. }))
         .count();
     assert_eq!(grids, 2);
-    let finals = trainer.final_images().expect("final images after the last epoch");
+    let finals = trainer
+        .final_images()
+        .expect("final images after the last epoch");
     assert_eq!(finals.len(), 100 * 784);
     // Not blank: the pixels vary.
     let first = finals[0];

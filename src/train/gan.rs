@@ -6,14 +6,12 @@ use crate::config::TrainConfig;
 use crate::data::{BatchOrder, Split};
 use crate::eval::{Judge, Verdict};
 use crate::image::{GreyImage, to_bytes};
-use crate::model::{
-    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, copy_weights,
-};
+use crate::model::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, copy_weights};
 use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 use burn::tensor::activation::{sigmoid, softplus};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -263,8 +261,10 @@ impl GanTrainer {
         // Generator: fresh fakes should make the updated discriminator answer 1. Gradients
         // flow through the discriminator, but only the generator's weights move.
         let noise = self.noise(size);
-        let g_loss =
-            binary_cross_entropy(self.discriminator.logits(self.generator.forward(noise)), 1.0);
+        let g_loss = binary_cross_entropy(
+            self.discriminator.logits(self.generator.forward(noise)),
+            1.0,
+        );
         let gradients = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.generator_optimizer.step(
             self.config.learning_rate,
@@ -537,7 +537,11 @@ impl GanCheckpoint {
         })
         .map_err(|problem| TrainError::Checkpoint(problem.to_string()))?;
         let mut bytes = Vec::with_capacity(
-            CHECKPOINT_MAGIC.len() + 4 + header.len() + self.generator.len() + self.discriminator.len(),
+            CHECKPOINT_MAGIC.len()
+                + 4
+                + header.len()
+                + self.generator.len()
+                + self.discriminator.len(),
         );
         bytes.extend_from_slice(CHECKPOINT_MAGIC);
         bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());

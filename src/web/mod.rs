@@ -78,12 +78,23 @@ fn event_to_js(event: &TrainEvent) -> Result<JsValue, JsError> {
             Ok(object.into())
         }
         TrainEvent::FinalImages { images } => {
-            let pixels: Vec<u8> = images.iter().flat_map(|image| image.pixels.clone()).collect();
+            let pixels: Vec<u8> = images
+                .iter()
+                .flat_map(|image| image.pixels.clone())
+                .collect();
             let object = Object::new();
             set(&object, "kind", "final_images");
             set(&object, "count", images.len() as u32);
-            set(&object, "width", images.first().map_or(0, |image| image.width) as u32);
-            set(&object, "height", images.first().map_or(0, |image| image.height) as u32);
+            set(
+                &object,
+                "width",
+                images.first().map_or(0, |image| image.width) as u32,
+            );
+            set(
+                &object,
+                "height",
+                images.first().map_or(0, |image| image.height) as u32,
+            );
             set(&object, "pixels", Uint8Array::from(pixels.as_slice()));
             Ok(object.into())
         }
@@ -152,7 +163,11 @@ pub fn check_config(config: JsValue, train_examples: Option<u32>) -> JsValue {
 
 fn refusal(field: Option<&str>, message: &str) -> JsValue {
     let object = Object::new();
-    set(&object, "field", field.map_or(JsValue::NULL, JsValue::from_str));
+    set(
+        &object,
+        "field",
+        field.map_or(JsValue::NULL, JsValue::from_str),
+    );
     set(&object, "message", message);
     object.into()
 }
@@ -362,7 +377,9 @@ pub fn start_classifier(epochs: u32, limit: Option<u32>) -> Result<JsValue, JsEr
     let (_, device) = current_device()?;
     let dataset = current_dataset()?;
     let train = match limit {
-        Some(limit) => dataset.train.head((limit as usize).min(dataset.train.len())),
+        Some(limit) => dataset
+            .train
+            .head((limit as usize).min(dataset.train.len())),
         None => dataset.train.clone(),
     };
     let config = ClassifierTrainConfig {
