@@ -43,6 +43,7 @@ fn steps(events: &[TrainEvent]) -> Vec<StepStats> {
 
 #[test]
 fn a_run_reports_steps_epochs_grids_and_final_images_in_order() {
+    let _device = common::device_lock();
     let data = synthetic_split(160, 3);
     let mut trainer = GanTrainer::new(small_config(), &data, &Device::flex()).unwrap();
     assert_eq!(trainer.steps_per_epoch(), 5);
@@ -94,6 +95,7 @@ fn a_run_reports_steps_epochs_grids_and_final_images_in_order() {
 
 #[test]
 fn training_moves_the_losses_and_the_generator_towards_the_data() {
+    let _device = common::device_lock();
     let data = synthetic_split(640, 4);
     let real_mean =
         data.pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / data.pixels.len() as f64;
@@ -131,6 +133,7 @@ fn training_moves_the_losses_and_the_generator_towards_the_data() {
 
 #[test]
 fn a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_weights() {
+    let _device = common::device_lock();
     let data = synthetic_split(64, 6);
     let config = TrainConfig {
         epochs: 3,
@@ -159,6 +162,7 @@ fn a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_weights() {
 
 #[test]
 fn impossible_settings_are_refused_before_training() {
+    let _device = common::device_lock();
     let data = synthetic_split(50, 7);
     let config = TrainConfig {
         batch_size: 64,
@@ -177,6 +181,7 @@ fn impossible_settings_are_refused_before_training() {
 
 #[test]
 fn the_classifier_learns_and_the_judge_gives_a_verdict() {
+    let _device = common::device_lock();
     let dataset = synthetic_dataset(1000, 200);
     let device = Device::flex();
     let config = ClassifierTrainConfig {
@@ -286,6 +291,7 @@ fn gan_judge(dataset: &webgan::data::Dataset, device: &Device) -> Judge {
 
 #[test]
 fn a_checkpoint_continues_the_run_from_its_epoch_and_refuses_other_bytes() {
+    let _device = common::device_lock();
     let data = synthetic_split(160, 3);
     let device = Device::flex();
     let config = TrainConfig {
@@ -344,5 +350,9 @@ fn a_checkpoint_continues_the_run_from_its_epoch_and_refuses_other_bytes() {
 
 fn generator_output(trainer: &GanTrainer, noise: &Tensor<2>) -> Vec<f32> {
     let output = trainer.generator().forward(noise.clone());
-    output.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+    output
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap()
 }

@@ -4,42 +4,58 @@
 //! copy of the network in one awaited transfer, and the record is taken from that copy.
 
 use crate::train::{TrainError, read_floats};
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::prelude::*;
 
-/// Every float parameter of a network, flattened, in visiting order.
-struct Gather(Vec<Tensor<1>>);
+/// Every float parameter of a network, flattened, in visiting order, with its id.
+#[derive(Default)]
+struct Gather {
+    tensors: Vec<Tensor<1>>,
+    ids: Vec<ParamId>,
+}
 
 impl ModuleVisitor for Gather {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0.push(param.val().flatten::<1>(0, D - 1));
+        self.tensors.push(param.val().flatten::<1>(0, D - 1));
+        self.ids.push(param.id);
     }
 }
 
-/// Counts the float values of a network's parameters.
-struct Count(usize);
+/// Counts a network's float parameters and the values they hold.
+#[derive(Default)]
+struct Count {
+    params: usize,
+    values: usize,
+}
 
 impl ModuleVisitor for Count {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0 += param.val().shape().num_elements();
+        self.params += 1;
+        self.values += param.val().shape().num_elements();
     }
 }
 
-/// Writes values, in visiting order, over the float parameters of a network.
+/// Writes values, in visiting order, over the float parameters of a network, and gives each
+/// parameter the id of its source, so that the same weights always make the same record.
 struct Scatter<'a> {
     values: &'a [f32],
+    ids: &'a [ParamId],
     offset: usize,
+    index: usize,
 }
 
 impl ModuleMapper for Scatter<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        param.map(|tensor| {
+        let mut param = param.map(|tensor| {
             let shape = tensor.shape();
             let end = self.offset + shape.num_elements();
             let values = self.values[self.offset..end].to_vec();
             self.offset = end;
             Tensor::from_data(TensorData::new(values, shape), &tensor.device())
-        })
+        });
+        param.id = self.ids[self.index];
+        self.index += 1;
+        param
     }
 }
 
@@ -47,25 +63,30 @@ impl ModuleMapper for Scatter<'_> {
 /// fresh on a CPU device), reading them in one asynchronous transfer. Fails when the device
 /// cannot be read (a lost GPU) or the two networks differ in shape.
 pub async fn copy_weights<M: Module>(module: &M, host: M) -> Result<M, TrainError> {
-    let mut gather = Gather(Vec::new());
+    let mut gather = Gather::default();
     module.visit(&mut gather);
-    let values = if gather.0.is_empty() {
+    let ids = gather.ids;
+    let values = if gather.tensors.is_empty() {
         Vec::new()
     } else {
-        read_floats(Tensor::cat(gather.0, 0)).await?
+        read_floats(Tensor::cat(gather.tensors, 0)).await?
     };
 
-    let mut count = Count(0);
+    let mut count = Count::default();
     host.visit(&mut count);
-    if count.0 != values.len() {
+    if count.values != values.len() || count.params != ids.len() {
         return Err(TrainError::Device(format!(
-            "cannot copy {} weights into a network that holds {}",
+            "cannot copy {} weights in {} tensors into a network that holds {} in {}",
             values.len(),
-            count.0
+            ids.len(),
+            count.values,
+            count.params
         )));
     }
     Ok(host.map(&mut Scatter {
         values: &values,
+        ids: &ids,
         offset: 0,
+        index: 0,
     }))
 }

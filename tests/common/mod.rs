@@ -105,3 +105,12 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Burn's CPU backends draw their random numbers (initial weights, dropout masks) from one
+/// generator per process, and the trainers reseed it. Tests in one binary run on parallel
+/// threads, so a test that compares two runs holds this lock while it trains: no other test can
+/// reseed or draw from the generator halfway through.
+pub fn device_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
