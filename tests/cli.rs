@@ -1,5 +1,8 @@
 //! The native CLI end to end on a slice of the real MNIST files: its folders, its summary,
 //! and its messages for bad input.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,7 @@
 //! The lab's defaults and the refusal of impossible settings.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 use webgan::config::{ConfigError, DatasetName, TrainConfig};
 

@@ -1,4 +1,7 @@
 //! The IDX loader on good and bad files, and the published datasets' checks.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,6 +1,9 @@
 //! Same seed, same backend, same numbers. This file holds a single test on purpose: Burn's CPU
 //! backends share one random generator per process, and tests running beside it in parallel
 //! would draw from it.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

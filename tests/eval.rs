@@ -1,4 +1,7 @@
 //! The figures of the verdict, on inputs whose answers are known.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 use webgan::eval::{FeatureStats, entropy, inception_score, label_distribution};
 

@@ -1,4 +1,7 @@
 //! Shapes and ranges of the three networks, and the classifier's saved weights.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 use burn::prelude::*;
 use webgan::model::{ClassifierConfig, DiscriminatorConfig, GeneratorConfig};

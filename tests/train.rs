@@ -1,4 +1,7 @@
 //! The GAN and classifier loops on small made-up data: events, learning, seeding, failures.
+// Native only: `wasm-pack test` builds every test target for the browser too, where
+// tests/web.rs is the share that runs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
