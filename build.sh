@@ -307,6 +307,14 @@ vendor_page_libraries() {
 	cp node_modules/fflate/LICENSE "$VENDOR_DIR/fflate.LICENSE" 2>/dev/null || true
 }
 
+# wasm-opt's optimisation level and the wasm features the module uses (SIMD among them).
+WASM_OPT_FLAGS=(-O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
+	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types)
+
+wasm_opt_version() {
+	if [[ -x node_modules/.bin/wasm-opt ]]; then node_modules/.bin/wasm-opt --version; else echo none; fi
+}
+
 # Shrinks the module with binaryen's wasm-opt from npm (Debian's wasm-opt 108 produces modules
 # that fail to run). A module that wasm-opt cannot handle is kept as wasm-bindgen wrote it.
 optimise_wasm() {
@@ -314,18 +322,17 @@ optimise_wasm() {
 	local opt=node_modules/.bin/wasm-opt
 	if [[ ! -x $opt ]]; then
 		warn "wasm-opt not found in node_modules; the module stays unoptimised"
-		return
+		return 1
 	fi
 	before=$(stat -c %s "$wasm")
-	if "$opt" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-		--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types \
-		"$wasm" -o "$wasm.opt"; then
+	if "$opt" "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"; then
 		mv "$wasm.opt" "$wasm"
 		after=$(stat -c %s "$wasm")
-		say "wasm-opt -O3: $((before / 1024)) KiB -> $((after / 1024)) KiB"
+		say "wasm-opt ${WASM_OPT_FLAGS[0]}: $((before / 1024)) KiB -> $((after / 1024)) KiB"
 	else
 		rm -f "$wasm.opt"
 		warn "wasm-opt failed; the module stays as wasm-bindgen wrote it"
+		return 1
 	fi
 }
 
@@ -367,10 +374,20 @@ cmd_build() {
 	say "cargo build --release --lib --target $WASM_TARGET"
 	cargo build --release --lib --target "$WASM_TARGET"
 	wasm=$CARGO_TARGET_DIR/$WASM_TARGET/release/webgan.wasm
-	say "wasm-bindgen --target web -> $PKG_DIR"
-	rm -rf "$PKG_DIR"
-	wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" "$wasm"
-	optimise_wasm
+	# wasm-bindgen and wasm-opt take minutes; skip both when www/pkg was made from this very
+	# module by these very tools.
+	local stamp
+	stamp="$(sha256_of "$wasm") wasm-bindgen $(locked_wasm_bindgen) $(wasm_opt_version) ${WASM_OPT_FLAGS[*]}"
+	if [[ -f $PKG_DIR/.built-from && $(<"$PKG_DIR/.built-from") == "$stamp" &&
+		-f $PKG_DIR/webgan.js && -f $PKG_DIR/webgan_bg.wasm ]]; then
+		say "$PKG_DIR is up to date with the module (wasm-bindgen and wasm-opt skipped)"
+	else
+		say "wasm-bindgen --target web -> $PKG_DIR"
+		rm -rf "$PKG_DIR"
+		wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" "$wasm"
+		# An unoptimised module (no wasm-opt, or it failed) is made again next time.
+		if optimise_wasm; then printf '%s' "$stamp" >"$PKG_DIR/.built-from"; fi
+	fi
 	vendor_page_libraries
 	report_page_weight
 }
