@@ -87,3 +87,28 @@ fn classifier_weights_survive_a_round_trip_and_corruption_is_an_error() {
     let other_shape = ClassifierConfig::new().with_features(64);
     assert!(other_shape.load(&bytes, &device).is_err());
 }
+
+#[test]
+fn the_discriminators_dropout_acts_while_training_only() {
+    // The discriminator scores the same images differently on every call while it trains
+    // (dropout), and identically once it is switched to inference.
+    let device = Device::flex().autodiff();
+    let discriminator = DiscriminatorConfig::new().init(&device);
+    let images = Tensor::<2>::random([64, 784], burn::tensor::Distribution::Default, &device);
+    let first = values(discriminator.logits(images.clone()));
+    let second = values(discriminator.logits(images.clone()));
+    assert_ne!(first, second, "dropout changes the scores while training");
+
+    let inference = discriminator.valid();
+    let images = images.inner();
+    assert_eq!(
+        values(inference.logits(images.clone())),
+        values(inference.logits(images))
+    );
+
+    // About 30% of a layer's activations are dropped.
+    let dropout = burn::nn::DropoutConfig::new(0.3).init();
+    let kept = values(dropout.forward(Tensor::<2>::ones([100, 1000], &device)));
+    let dropped = kept.iter().filter(|&&value| value == 0.0).count() as f64 / kept.len() as f64;
+    assert!((dropped - 0.3).abs() < 0.02, "dropped {dropped}");
+}
