@@ -38,11 +38,37 @@ fn generator_takes_the_configured_noise_dimension_and_widths() {
         .init(&device);
     let output = generator.forward(Tensor::<2>::zeros([2, 16], &device));
     assert_eq!(output.dims(), [2, 784]);
-    // 16*32+32 + 32*64+64 + 64*784+784 weights and biases.
-    assert_eq!(
-        generator.num_params(),
-        16 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784
-    );
+    // 16*32+32 + 32*64+64 + 64*784+784 weights and biases, and batch normalisation's scale,
+    // shift, running mean and running variance for each of the 32 + 64 hidden units.
+    let dense = 16 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784;
+    assert_eq!(generator.num_params(), dense + 4 * (32 + 64));
+
+    let plain = GeneratorConfig::new()
+        .with_noise_dim(16)
+        .with_hidden(vec![32, 64])
+        .with_batch_norm(false)
+        .init(&device);
+    assert_eq!(plain.num_params(), dense);
+}
+
+#[test]
+fn the_generators_batch_norm_uses_batch_statistics_while_training_only() {
+    // While training, each image's output depends on the rest of its batch; when sampling,
+    // it does not.
+    let device = Device::flex().autodiff();
+    let generator = GeneratorConfig::new().init(&device);
+    let noise = Tensor::<2>::random([8, 100], burn::tensor::Distribution::Default, &device);
+    let alone = values(generator.forward(noise.clone().slice([0..4])));
+    let together = values(generator.forward(noise.clone()).slice([0..4]));
+    assert_ne!(alone, together);
+
+    let sampler = generator.valid();
+    let noise = noise.inner();
+    let alone = values(sampler.forward(noise.clone().slice([0..4])));
+    let together = values(sampler.forward(noise).slice([0..4]));
+    for (a, b) in alone.iter().zip(&together) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
 }
 
 #[test]

@@ -90,3 +90,56 @@ pub async fn copy_weights<M: Module>(module: &M, host: M) -> Result<M, TrainErro
         index: 0,
     }))
 }
+
+/// Puts the given tensors, in visiting order, in place of the float parameters of a network.
+struct Replace {
+    tensors: std::vec::IntoIter<Tensor<1>>,
+    ids: std::vec::IntoIter<ParamId>,
+}
+
+impl ModuleMapper for Replace {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let source = self
+            .tensors
+            .next()
+            .expect("counted: one tensor per parameter");
+        let id = self.ids.next().expect("counted: one id per parameter");
+        let mut param = param.map(|fresh| {
+            let copy = source.reshape(fresh.shape()).detach();
+            match fresh.is_require_grad() {
+                true => copy.require_grad(),
+                false => copy,
+            }
+        });
+        param.id = id;
+        param
+    }
+}
+
+/// A copy of `module` that shares nothing with it, built on `fresh` (a network of the same
+/// architecture on the same device). A plain clone shares batch normalisation's running
+/// statistics, which go on changing as training goes on; this copy keeps them as they are now.
+/// No data leaves the device. Fails when the two networks differ in shape.
+pub fn snapshot<M: Module>(module: &M, fresh: M) -> Result<M, TrainError> {
+    let mut gather = Gather::default();
+    module.visit(&mut gather);
+    let mut count = Count::default();
+    fresh.visit(&mut count);
+    let values: usize = gather
+        .tensors
+        .iter()
+        .map(|tensor| tensor.shape().num_elements())
+        .sum();
+    if count.params != gather.ids.len() || count.values != values {
+        return Err(TrainError::Device(format!(
+            "cannot copy {values} weights in {} tensors into a network that holds {} in {}",
+            gather.ids.len(),
+            count.values,
+            count.params
+        )));
+    }
+    Ok(fresh.map(&mut Replace {
+        tensors: gather.tensors.into_iter(),
+        ids: gather.ids.into_iter(),
+    }))
+}

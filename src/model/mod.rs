@@ -7,7 +7,7 @@ mod host;
 
 pub use classifier::{Classifier, ClassifierConfig, WeightsError};
 pub use gan::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig};
-pub use host::copy_weights;
+pub use host::{copy_weights, snapshot};
 
 /// Slope of LeakyReLU for negative inputs in both GAN networks.
 pub const LEAKY_SLOPE: f64 = 0.2;

@@ -6,7 +6,9 @@ use crate::config::TrainConfig;
 use crate::data::{BatchOrder, Split};
 use crate::eval::{Judge, Verdict};
 use crate::image::{GreyImage, to_bytes};
-use crate::model::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, copy_weights};
+use crate::model::{
+    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, copy_weights, snapshot,
+};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -99,19 +101,22 @@ impl GanTrainer {
         config.validate_for(train.len())?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
-        let generator = GeneratorConfig::new()
-            .with_noise_dim(config.noise_dim)
-            .init(&device);
+        let generator = generator_config(&config).init(&device);
         let discriminator = DiscriminatorConfig::new().init(&device);
         let adam = AdamConfig::new().with_beta_1(ADAM_BETA1);
         let data = train.head(config.examples_used(train.len()));
         let steps_per_epoch = config.steps_per_epoch(train.len());
         let mut grid_rng = StdRng::seed_from_u64(config.seed ^ GRID_STREAM);
+        let last_good = (
+            snapshot(&generator, generator_config(&config).init(&device))?,
+            snapshot(&discriminator, DiscriminatorConfig::new().init(&device))?,
+            0,
+        );
         Ok(Self {
             order: BatchOrder::new(data.len(), config.batch_size, config.seed ^ SHUFFLE_STREAM),
             noise_rng: StdRng::seed_from_u64(config.seed ^ NOISE_STREAM),
             grid_noise: noise_tensor(&mut grid_rng, GRID_SAMPLES, config.noise_dim, &device),
-            last_good: (generator.clone(), discriminator.clone(), 0),
+            last_good,
             generator,
             discriminator,
             generator_optimizer: adam.init(),
@@ -352,9 +357,13 @@ impl GanTrainer {
         };
         self.history.push(summary);
         sink(TrainEvent::Epoch(summary));
+        self.generator.sync_statistics();
         self.last_good = (
-            self.generator.clone(),
-            self.discriminator.clone(),
+            snapshot(&self.generator, self.generator_config().init(&self.device))?,
+            snapshot(
+                &self.discriminator,
+                DiscriminatorConfig::new().init(&self.device),
+            )?,
             self.epoch,
         );
 
@@ -457,8 +466,14 @@ impl GanTrainer {
             .try_load_record(read_record(&checkpoint.discriminator)?)
             .map_err(|problem| TrainError::Checkpoint(problem.to_string()))?;
         trainer.last_good = (
-            trainer.generator.clone(),
-            trainer.discriminator.clone(),
+            snapshot(
+                &trainer.generator,
+                trainer.generator_config().init(&trainer.device),
+            )?,
+            snapshot(
+                &trainer.discriminator,
+                DiscriminatorConfig::new().init(&trainer.device),
+            )?,
             epoch,
         );
         trainer.history = checkpoint.history[..epoch].to_vec();
@@ -479,7 +494,7 @@ impl GanTrainer {
     }
 
     fn generator_config(&self) -> GeneratorConfig {
-        GeneratorConfig::new().with_noise_dim(self.config.noise_dim)
+        generator_config(&self.config)
     }
 
     /// Images from the generator in inference mode, as bytes (784 per image).
@@ -488,6 +503,11 @@ impl GanTrainer {
         let pixels = read_floats(generator.forward(noise.inner())).await?;
         Ok(to_bytes(&pixels))
     }
+}
+
+/// The generator's architecture for a run's settings.
+fn generator_config(config: &TrainConfig) -> GeneratorConfig {
+    GeneratorConfig::new().with_noise_dim(config.noise_dim)
 }
 
 /// Mean binary cross-entropy between `sigmoid(logits)` and a constant `target` in 0..1,
