@@ -58,14 +58,14 @@ fn the_generators_batch_norm_uses_batch_statistics_while_training_only() {
     let device = Device::flex().autodiff();
     let generator = GeneratorConfig::new().init(&device);
     let noise = Tensor::<2>::random([8, 100], burn::tensor::Distribution::Default, &device);
-    let alone = values(generator.forward(noise.clone().slice([0..4])));
-    let together = values(generator.forward(noise.clone()).slice([0..4]));
+    let alone = values(generator.forward(noise.clone().narrow(0, 0, 4)));
+    let together = values(generator.forward(noise.clone()).narrow(0, 0, 4));
     assert_ne!(alone, together);
 
     let sampler = generator.valid();
     let noise = noise.inner();
-    let alone = values(sampler.forward(noise.clone().slice([0..4])));
-    let together = values(sampler.forward(noise).slice([0..4]));
+    let alone = values(sampler.forward(noise.clone().narrow(0, 0, 4)));
+    let together = values(sampler.forward(noise).narrow(0, 0, 4));
     for (a, b) in alone.iter().zip(&together) {
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");
     }
