@@ -282,6 +282,8 @@ test("WebGPU: chosen automatically only on hardware, trains when forced, and a l
   assert.match(await crash.textContent("#notice"), /continues on the CPU from the end of epoch 1/);
   await crash.waitForFunction(() => document.body.dataset.finalImages === "100", null, { timeout: 300_000 });
   assert.match(await dataset(crash, "backend"), /flex|ndarray/);
+  assert.match(await crash.textContent("#backend"), /failed mid-run; continuing on the CPU/);
+  assert.match(await crash.textContent("#notice"), /continues on the CPU from the end of epoch 1/, "the notice stays");
   assert.ok(Number(await dataset(crash, "grids")) >= 2, "grids from before and after the hand-over");
   await shot(crash, "webgpu-lost-continues-on-cpu");
 });

@@ -560,7 +560,12 @@ function recoverOnCpu(message) {
   const from = lastCheckpoint ? `from the end of epoch ${lastCheckpoint.epoch}` : "from the start";
   notice(`The ${message.backend === "wgpu" ? "GPU" : "compute device"} failed (${message.message}). Training continues on the CPU ${from}.`);
   newWorker();
-  const restart = { ...lastStart, backend: "cpu", crashAfterSteps: undefined };
+  const restart = {
+    ...lastStart,
+    backend: "cpu",
+    crashAfterSteps: undefined,
+    why: `the ${message.backend === "wgpu" ? "GPU" : "compute device"} failed mid-run; continuing on the CPU`,
+  };
   if (lastCheckpoint) restart.checkpoint = lastCheckpoint.bytes;
   // Steps after the checkpoint are drawn again from there.
   const keep = lastCheckpoint ? lastCheckpoint.step : 0;

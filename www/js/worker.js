@@ -253,6 +253,8 @@ async function startRun(message) {
     }
     post({ type: "status", text: "choosing the backend…" });
     backendInfo = await chooseBackend(message.backend, message.cpuDefault || "flex");
+    // After a hand-over the page says why the CPU runs; the settings did not choose it.
+    if (message.why) backendInfo.reason = message.why;
     post({ type: "backend", ...backendInfo });
 
     post({ type: "status", text: `downloading ${config.dataset}…` });
@@ -269,8 +271,8 @@ async function startRun(message) {
     }
     let started;
     if (message.checkpoint) {
+      // The page's notice already says that the run continues, and from which epoch.
       started = lab.resume_gan(message.checkpoint);
-      post({ type: "notice", text: `continuing on ${backendInfo.backend} after epoch ${started.resumed_after}` });
     } else {
       started = lab.start_gan(config);
     }
