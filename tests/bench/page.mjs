@@ -45,7 +45,7 @@ try {
   for (const backend of ["flex", "ndarray"]) {
     log(`browser ${backend}: ${STEPS} steps…`);
     const reply = await page.evaluate((options) => window.webganBench(options), { backend, steps: STEPS, warmup: 3 });
-    results.backends.push({ backend: `wasm ${backend}`, ...(reply.result || {}), error: reply.error });
+    results.backends.push({ ...(reply.result || {}), backend: `wasm ${backend}`, error: reply.error });
   }
   await page.close();
 
@@ -71,7 +71,7 @@ try {
     const steps = Math.min(STEPS, Number(process.env.WEBGPU_STEPS || 5));
     log(`browser webgpu (${adapter}): ${steps} steps…`);
     const reply = await gpuPage.evaluate((options) => window.webganBench(options), { backend: "webgpu", steps, warmup: 1 });
-    results.backends.push({ backend: "wasm webgpu", adapter, ...(reply.result || {}), error: reply.error, note: reply.info?.reason });
+    results.backends.push({ ...(reply.result || {}), backend: "wasm webgpu", adapter, error: reply.error, note: reply.info?.reason });
   } else {
     results.backends.push({ backend: "wasm webgpu", error: "no WebGPU adapter in this Chromium" });
   }
