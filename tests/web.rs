@@ -16,7 +16,9 @@ use webgan::data::idx::read_images;
 use webgan::data::{DataError, Dataset};
 use webgan::train::{GanTrainer, TrainEvent};
 
-wasm_bindgen_test_configure!(run_in_browser);
+// In a dedicated worker, as the page trains: the test page's main thread stays free to answer
+// the WebDriver that polls it, however long a training step holds the thread it runs on.
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 #[wasm_bindgen_test]
 fn the_idx_reader_takes_raw_and_gzipped_files() {
