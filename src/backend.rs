@@ -20,7 +20,7 @@ pub enum Backend {
 impl Backend {
     /// The CPU backend used when the user asks for "cpu". Measured on one x86-64 core at
     /// batch 128: a GAN step takes about 92 ms on flex against 94 ms on ndarray natively, and
-    /// 219 ms against 208 ms in Chromium (wasm SIMD), but a classifier step (convolutions)
+    /// 224 ms against 212 ms in Chromium (wasm SIMD), but a classifier step (convolutions)
     /// about 68 ms on flex against 1,240 ms on ndarray, so flex is the one that keeps the
     /// whole experiment practical.
     pub const DEFAULT_CPU: Backend = Backend::Flex;

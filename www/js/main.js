@@ -11,7 +11,7 @@ const WHOLE = ["epochs", "batch_size", "noise_dim", "save_interval", "seed", "tr
 // Query names accepted besides the field names themselves.
 const ALIASES = { lr: "learning_rate", batch: "batch_size", limit: "train_limit", noise: "noise_dim", interval: "save_interval" };
 // The CPU backend "cpu" means. In headless Chromium on a 2-core x86-64 machine a GAN step at
-// batch 128 takes about 219 ms on flex and 208 ms on ndarray (./build.sh bench), but the
+// batch 128 takes about 224 ms on flex and 212 ms on ndarray (./build.sh bench), but the
 // classifier's convolutions run many times faster on flex, so flex finishes the experiment
 // first.
 const CPU_DEFAULT = "flex";
