@@ -72,23 +72,27 @@ pub async fn copy_weights<M: Module>(module: &M, host: M) -> Result<M, TrainErro
         read_floats(Tensor::cat(gather.tensors, 0)).await?
     };
 
-    let mut count = Count::default();
-    host.visit(&mut count);
-    if count.values != values.len() || count.params != ids.len() {
-        return Err(TrainError::Device(format!(
-            "cannot copy {} weights in {} tensors into a network that holds {} in {}",
-            values.len(),
-            ids.len(),
-            count.values,
-            count.params
-        )));
-    }
+    check_fits(&host, ids.len(), values.len())?;
     Ok(host.map(&mut Scatter {
         values: &values,
         ids: &ids,
         offset: 0,
         index: 0,
     }))
+}
+
+/// Checks that `target` holds `params` float parameters of `values` values in all, as the
+/// network being copied into it does.
+fn check_fits<M: Module>(target: &M, params: usize, values: usize) -> Result<(), TrainError> {
+    let mut count = Count::default();
+    target.visit(&mut count);
+    if count.params != params || count.values != values {
+        return Err(TrainError::Device(format!(
+            "cannot copy {values} weights in {params} tensors into a network that holds {} in {}",
+            count.values, count.params
+        )));
+    }
+    Ok(())
 }
 
 /// Puts the given tensors, in visiting order, in place of the float parameters of a network.
@@ -123,21 +127,12 @@ impl ModuleMapper for Replace {
 pub fn snapshot<M: Module>(module: &M, fresh: M) -> Result<M, TrainError> {
     let mut gather = Gather::default();
     module.visit(&mut gather);
-    let mut count = Count::default();
-    fresh.visit(&mut count);
-    let values: usize = gather
+    let values = gather
         .tensors
         .iter()
         .map(|tensor| tensor.shape().num_elements())
         .sum();
-    if count.params != gather.ids.len() || count.values != values {
-        return Err(TrainError::Device(format!(
-            "cannot copy {values} weights in {} tensors into a network that holds {} in {}",
-            gather.ids.len(),
-            count.values,
-            count.params
-        )));
-    }
+    check_fits(&fresh, gather.ids.len(), values)?;
     Ok(fresh.map(&mut Replace {
         tensors: gather.tensors.into_iter(),
         ids: gather.ids.into_iter(),

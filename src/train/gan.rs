@@ -107,11 +107,7 @@ impl GanTrainer {
         let data = train.head(config.examples_used(train.len()));
         let steps_per_epoch = config.steps_per_epoch(train.len());
         let mut grid_rng = StdRng::seed_from_u64(config.seed ^ GRID_STREAM);
-        let last_good = (
-            snapshot(&generator, generator_config(&config).init(&device))?,
-            snapshot(&discriminator, DiscriminatorConfig::new().init(&device))?,
-            0,
-        );
+        let last_good = keep(&generator, &discriminator, &config, &device, 0)?;
         Ok(Self {
             order: BatchOrder::new(data.len(), config.batch_size, config.seed ^ SHUFFLE_STREAM),
             noise_rng: StdRng::seed_from_u64(config.seed ^ NOISE_STREAM),
@@ -357,15 +353,13 @@ impl GanTrainer {
         };
         self.history.push(summary);
         sink(TrainEvent::Epoch(summary));
-        self.generator.sync_statistics();
-        self.last_good = (
-            snapshot(&self.generator, self.generator_config().init(&self.device))?,
-            snapshot(
-                &self.discriminator,
-                DiscriminatorConfig::new().init(&self.device),
-            )?,
+        self.last_good = keep(
+            &self.generator,
+            &self.discriminator,
+            &self.config,
+            &self.device,
             self.epoch,
-        );
+        )?;
 
         if self.config.saves_grid_after(self.epoch) {
             let samples = self.sample(self.grid_noise.clone()).await?;
@@ -465,17 +459,13 @@ impl GanTrainer {
             .init(&trainer.device)
             .try_load_record(read_record(&checkpoint.discriminator)?)
             .map_err(|problem| TrainError::Checkpoint(problem.to_string()))?;
-        trainer.last_good = (
-            snapshot(
-                &trainer.generator,
-                trainer.generator_config().init(&trainer.device),
-            )?,
-            snapshot(
-                &trainer.discriminator,
-                DiscriminatorConfig::new().init(&trainer.device),
-            )?,
+        trainer.last_good = keep(
+            &trainer.generator,
+            &trainer.discriminator,
+            &trainer.config,
+            &trainer.device,
             epoch,
-        );
+        )?;
         trainer.history = checkpoint.history[..epoch].to_vec();
         trainer.global_step = epoch * trainer.steps_per_epoch;
         let resumed = (epoch as u64).wrapping_mul(STEP_SEED_STRIDE);
@@ -503,6 +493,24 @@ impl GanTrainer {
         let pixels = read_floats(generator.forward(noise.inner())).await?;
         Ok(to_bytes(&pixels))
     }
+}
+
+/// Copies of both networks as they stand after `epoch`, sharing nothing with them (batch
+/// normalisation's running statistics included): what a failed run rolls back to and what a
+/// checkpoint holds.
+fn keep(
+    generator: &Generator,
+    discriminator: &Discriminator,
+    config: &TrainConfig,
+    device: &Device,
+    epoch: usize,
+) -> Result<(Generator, Discriminator, usize), TrainError> {
+    generator.sync_statistics();
+    Ok((
+        snapshot(generator, generator_config(config).init(device))?,
+        snapshot(discriminator, DiscriminatorConfig::new().init(device))?,
+        epoch,
+    ))
 }
 
 /// The generator's architecture for a run's settings.

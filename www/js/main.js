@@ -560,13 +560,14 @@ function startTraining(options = {}) {
 // completed epoch in a fresh worker.
 function recoverOnCpu(message) {
   const from = lastCheckpoint ? `from the end of epoch ${lastCheckpoint.epoch}` : "from the start";
-  notice(`The ${message.backend === "wgpu" ? "GPU" : "compute device"} failed (${message.message}). Training continues on the CPU ${from}.`);
+  const device = message.backend === "wgpu" ? "GPU" : "compute device";
+  notice(`The ${device} failed (${message.message}). Training continues on the CPU ${from}.`);
   newWorker();
   const restart = {
     ...lastStart,
     backend: "cpu",
     crashAfterSteps: undefined,
-    why: `the ${message.backend === "wgpu" ? "GPU" : "compute device"} failed mid-run; continuing on the CPU`,
+    why: `the ${device} failed mid-run; continuing on the CPU`,
   };
   if (lastCheckpoint) restart.checkpoint = lastCheckpoint.bytes;
   // Steps after the checkpoint are drawn again from there.
